@@ -1,0 +1,57 @@
+# Two commands: `make run` and `make test`. Everything installs from the lock files.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
+
+.PHONY: run test install lint migrate demo worker beat web lock messages clean
+
+$(STAMP): requirements-dev.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+run: demo
+	bash scripts/run-all.sh
+
+web: install
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+worker: install
+	$(VENV)/bin/celery -A platform_app worker --loglevel=INFO --concurrency=2
+
+beat: install
+	$(VENV)/bin/celery -A platform_app beat --loglevel=INFO
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: lint
+	$(PY) -m pytest
+
+# Maintainers: refresh the lock files after editing pyproject.toml (needs `uv`).
+lock:
+	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements.lock
+	uv pip compile pyproject.toml --group dev --python-version 3.11 --generate-hashes -o requirements-dev.lock
+
+# Maintainers: extract and compile translations (needs GNU gettext).
+messages: install
+	$(PY) manage.py makemessages -l vi --ignore=.venv --ignore=var --ignore=tests --ignore=staticfiles
+	$(PY) manage.py makemessages -d djangojs -l vi --ignore=.venv --ignore=var --ignore=staticfiles
+	mkdir -p var
+	msgcat --use-first locale/vi/LC_MESSAGES/django.po locale_src/allauth.vi.po -o var/vi-all.po
+	msgfmt --check -o locale/vi/LC_MESSAGES/django.mo var/vi-all.po
+
+clean:
+	rm -rf $(VENV) var staticfiles test-artifacts

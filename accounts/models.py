@@ -1,0 +1,113 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AudienceGroup(models.TextChoices):
+    STUDENT = "student", _("Pupils and students")
+    CITIZEN = "citizen", _("Citizens")
+    OFFICIAL = "official", _("Officials and public employees")
+    WORKER = "worker", _("Enterprise workers")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in by email. Profile fields are what the reports group by."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    audience_group = models.CharField(
+        _("audience group"), max_length=20, choices=AudienceGroup.choices, blank=True
+    )
+    home_unit = models.ForeignKey(
+        "units.Unit",
+        verbose_name=_("commune / ward"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="residents",
+    )
+    workplace_unit = models.ForeignKey(
+        "units.Unit",
+        verbose_name=_("workplace"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="workers",
+    )
+    phone = models.CharField(_("phone"), max_length=10, blank=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split()[-1] if self.full_name else self.email
+
+    @property
+    def unit(self):
+        """The unit the learner is counted under: the workplace if any, else the home commune."""
+        return self.workplace_unit or self.home_unit
+
+
+class Role(models.TextChoices):
+    OFFICIAL = "official", _("Official (reports)")
+    CONTENT_ADMIN = "content_admin", _("Content administrator")
+
+
+class UnitRole(models.Model):
+    """A duty bound to one unit: it reaches that unit and everything below it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="unit_roles")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(
+        "units.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="roles"
+    )
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("unit role")
+        verbose_name_plural = _("unit roles")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="unitrole_one_unit_per_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} — {self.unit}"

@@ -1,0 +1,15 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from accounts.demo import demo_accounts_create
+
+
+class Command(BaseCommand):
+    help = "Load the demo curriculum and demo accounts. Idempotent: a second run changes nothing."
+
+    def handle(self, *args, **options):
+        call_command("load_units", stdout=self.stdout)
+        accounts = demo_accounts_create()
+        self.stdout.write("Demo accounts / Tài khoản dùng thử:")
+        for account in accounts:
+            self.stdout.write(f"  {account.role:<45} {account.email:<24} {account.password}")
