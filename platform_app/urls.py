@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("units/", include("units.urls")),
+    path("", include("courses.urls")),
     path("admin/", admin.site.urls),
 ]
 

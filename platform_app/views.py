@@ -3,12 +3,21 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from courses.selectors import featured_courses, learner_dashboard
+
 from . import health
 
 
 @require_safe
 def home(request):
-    return render(request, "platform_app/home.html")
+    in_progress = []
+    if request.user.is_authenticated:
+        in_progress = learner_dashboard(user=request.user).in_progress[:3]
+    return render(
+        request,
+        "platform_app/home.html",
+        {"featured": featured_courses(), "in_progress": in_progress},
+    )
 
 
 @never_cache

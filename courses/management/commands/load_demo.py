@@ -2,6 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from accounts.demo import demo_accounts_create
+from courses.demo import demo_curriculum_load
 
 
 class Command(BaseCommand):
@@ -9,6 +10,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         call_command("load_units", stdout=self.stdout)
+        courses = demo_curriculum_load()
+        created = sum(1 for _course, was_created in courses if was_created)
+        self.stdout.write(f"courses: {created} created, {len(courses) - created} already present")
         accounts = demo_accounts_create()
         self.stdout.write("Demo accounts / Tài khoản dùng thử:")
         for account in accounts:

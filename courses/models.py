@@ -1,0 +1,305 @@
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AudienceGroup
+
+
+class CompetencyArea(models.TextChoices):
+    DATA = "data", _("Finding and evaluating data and information")
+    COMMUNICATION = "communication", _("Communicating and collaborating digitally")
+    CONTENT = "content", _("Creating digital content")
+    SAFETY = "safety", _("Safety")
+    PROBLEM_SOLVING = "problem_solving", _("Problem solving")
+    AI = "ai", _("Applying artificial intelligence")
+
+
+class Level(models.TextChoices):
+    BASIC = "basic", _("Basic")
+    INTERMEDIATE = "intermediate", _("Intermediate")
+    ADVANCED = "advanced", _("Advanced")
+
+
+class CourseStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    ARCHIVED = "archived", _("Archived")
+
+
+class Course(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    summary = models.CharField(_("summary"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    cover_image = models.ImageField(_("cover image"), upload_to="courses/covers/", blank=True)
+    cover_alt = models.CharField(_("cover image description"), max_length=200, blank=True)
+    competency_area = models.CharField(
+        _("competency area"), max_length=20, choices=CompetencyArea.choices
+    )
+    # Comma-delimited audience group codes (",citizen,official,"): one column, portable lookups.
+    audiences = models.CharField(_("audience groups"), max_length=100, blank=True)
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices, default=Level.BASIC)
+    estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=30)
+    status = models.CharField(
+        _("status"), max_length=20, choices=CourseStatus.choices, default=CourseStatus.DRAFT
+    )
+    owner_unit = models.ForeignKey(
+        "units.Unit",
+        verbose_name=_("owning unit"),
+        on_delete=models.PROTECT,
+        related_name="courses",
+    )
+    sequential = models.BooleanField(_("lessons unlock in order"), default=True)
+    featured = models.BooleanField(_("featured on the home page"), default=False)
+    search_text = models.TextField(editable=False, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        ordering = ["-featured", "title"]
+        indexes = [
+            models.Index(fields=["status", "competency_area"], name="course_status_area_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def audience_list(self) -> list[str]:
+        return [code for code in self.audiences.split(",") if code]
+
+    def audience_labels(self) -> list[str]:
+        labels = dict(AudienceGroup.choices)
+        return [str(labels[code]) for code in self.audience_list if code in labels]
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == CourseStatus.PUBLISHED
+
+
+class Module(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
+    title = models.CharField(_("title"), max_length=200)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
+        ordering = ["course", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LessonKind(models.TextChoices):
+    READING = "reading", _("Reading")
+    VIDEO = "video", _("Video")
+    ATTACHMENT = "attachment", _("Attachment")
+    QUIZ = "quiz", _("Quiz")
+
+
+class Lesson(models.Model):
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="lessons")
+    # Denormalised from the module so a course's lessons come back in one query.
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=LessonKind.choices)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=5)
+    body = models.TextField(_("text"), blank=True, help_text=_("Sanitised HTML."))
+    video_file = models.FileField(_("video file"), upload_to="courses/videos/", blank=True)
+    video_url = models.URLField(_("video embed address"), blank=True)
+    transcript = models.TextField(_("transcript"), blank=True)
+    attachment = models.FileField(_("attachment"), upload_to="courses/attachments/", blank=True)
+    pass_mark = models.PositiveSmallIntegerField(
+        _("pass mark (%)"), default=80, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("attempt limit"), default=3, help_text=_("0 means unlimited.")
+    )
+    shuffle = models.BooleanField(_("shuffle questions and choices"), default=False)
+
+    class Meta:
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+        ordering = ["module__position", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_quiz(self) -> bool:
+        return self.kind == LessonKind.QUIZ
+
+
+class QuestionKind(models.TextChoices):
+    SINGLE = "single", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")
+
+
+class Question(models.Model):
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="questions")
+    text = models.TextField(_("question"))
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=QuestionKind.choices, default=QuestionKind.SINGLE
+    )
+    explanation = models.TextField(_("explanation"), blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["lesson", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    text = models.CharField(_("choice"), max_length=500)
+    is_correct = models.BooleanField(_("correct"), default=False)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+        ordering = ["question", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Enrollment(models.Model):
+    """A learner in a course. Never deleted by the learner: leaving keeps the progress."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    is_active = models.BooleanField(_("active"), default=True)
+    # What the reports group by, copied from the learner so aggregation joins nothing.
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="enrollments", null=True
+    )
+    unit_path = models.CharField(max_length=255, blank=True)
+    audience_group = models.CharField(max_length=20, blank=True)
+    progress_percent = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    completed_lessons = models.PositiveIntegerField(default=0)
+    last_lesson = models.ForeignKey(
+        Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="enrollment_unique_learner"),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "course", "audience_group"], name="enrollment_cell_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.course}"
+
+    @property
+    def is_completed(self) -> bool:
+        return self.completed_at is not None
+
+
+class LessonCompletion(models.Model):
+    """One per learner and lesson: the fact every figure is recomputed from."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="completions")
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="completions")
+    completed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "lesson"], name="completion_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id}:{self.lesson_id}"
+
+
+class QuizAttempt(models.Model):
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="attempts")
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveSmallIntegerField()
+    score_percent = models.PositiveSmallIntegerField()
+    passed = models.BooleanField()
+    answers = models.JSONField(default=dict)
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["enrollment", "lesson", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "lesson", "number"], name="attempt_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number}: {self.score_percent}%"
+
+
+def certificate_code() -> str:
+    # Unambiguous letters and digits (no 0/O, 1/I): easy to read aloud and type.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    body = "".join(secrets.choice(alphabet) for _ in range(8))
+    return f"BDHVS-{body[:4]}-{body[4:]}"
+
+
+class Certificate(models.Model):
+    enrollment = models.OneToOneField(
+        Enrollment, on_delete=models.PROTECT, related_name="certificate"
+    )
+    code = models.CharField(_("code"), max_length=20, unique=True, default=certificate_code)
+    # Snapshots: the certificate says what was true when it was issued.
+    full_name = models.CharField(_("full name"), max_length=150)
+    course_title = models.CharField(_("course"), max_length=200)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.CharField(_("reason for revocation"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None
+
+
+class StaleCell(models.Model):
+    """A statistics cell (unit, course, audience group) whose figures must be recomputed.
+
+    Written in the same transaction as the change, so the statistics engine catches up from
+    the database even if the broker or the worker was down.
+    """
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    audience_group = models.CharField(max_length=20, blank=True)
+    marked_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.course_id}/{self.audience_group or '*'}"
