@@ -17,7 +17,7 @@ class SignupView(AllauthSignupView):
             data = request.POST.copy()
             for secret in ("password1", "password2", "csrfmiddlewaretoken"):
                 data.pop(secret, None)
-            form = self.get_form_class()(initial=data.dict(), request=request)
+            form = self.get_form_class()(initial=data.dict())
             return self.render_to_response(self.get_context_data(form=form))
         return super().post(request, *args, **kwargs)
 

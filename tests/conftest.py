@@ -21,3 +21,22 @@ def _clean_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(scope="session")
+def celery_worker_session(django_db_setup, django_db_blocker):
+    """A real Celery worker (in a thread) consuming from the configured broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from platform_app.celery import app
+
+    app.control.purge()
+    with django_db_blocker.unblock():
+        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING") as worker:
+            yield worker
+
+
+@pytest.fixture
+def celery_worker(celery_worker_session, transactional_db):
+    """Tests that use the worker commit their data so the worker's connection sees it."""
+    return celery_worker_session

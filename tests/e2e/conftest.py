@@ -51,7 +51,8 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="vi-VN")
+    # An English browser: the site must still speak Vietnamese until the learner switches.
+    context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-US")
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page

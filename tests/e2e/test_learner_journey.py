@@ -75,5 +75,5 @@ def test_learner_goes_from_search_to_verified_certificate(page, curriculum):
     page.get_by_role("button", name="Đăng xuất").click()
     page.goto(verify_url)
     expect(page.get_by_text(FULL_NAME)).to_be_visible()
-    expect(page.get_by_text("Hợp lệ")).to_be_visible()
+    expect(page.get_by_text("Hợp lệ", exact=True)).to_be_visible()
     screenshot(page, "certificate-verify")

@@ -1,0 +1,43 @@
+"""Production settings, checked the way an operator runs them: in a fresh process."""
+
+import os
+import secrets
+import subprocess
+import sys
+
+BASE_ENV = {
+    key: value
+    for key, value in os.environ.items()
+    if key
+    not in {"DJANGO_ENV", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+}
+
+
+def manage(*args, **env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        env={**BASE_ENV, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_check_deploy_prints_no_warning_in_production():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="hocvuso.example.vn",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = manage("check", DJANGO_ENV="production")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
