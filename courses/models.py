@@ -199,6 +199,8 @@ class Enrollment(models.Model):
     enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # True while the enrolment holds a valid certificate: reports count it without a join.
+    certified = models.BooleanField(_("certified"), default=False)
     left_at = models.DateTimeField(_("left at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 

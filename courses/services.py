@@ -141,6 +141,7 @@ def _record_completion(
     newly_completed = total > 0 and done == total and enrollment.completed_at is None
     if newly_completed:
         enrollment.completed_at = now
+        enrollment.certified = True
     enrollment.save()
     if newly_completed:
         Certificate.objects.get_or_create(
@@ -256,7 +257,10 @@ def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
         certificate.revoked_at = timezone.now()
         certificate.revoked_reason = reason
         certificate.save(update_fields=["revoked_at", "revoked_reason"])
-        stale_cell_mark(enrollment=certificate.enrollment)
+        enrollment = certificate.enrollment
+        enrollment.certified = False
+        enrollment.save(update_fields=["certified", "updated_at"])
+        stale_cell_mark(enrollment=enrollment)
     return certificate
 
 

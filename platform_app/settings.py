@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -257,3 +258,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Schedules (installed into django-celery-beat's tables when beat starts).
+CELERY_BEAT_SCHEDULE = {
+    "stats-incremental": {
+        "task": "reports.stats_incremental",
+        "schedule": float(os.environ.get("STATS_INCREMENTAL_SECONDS", 20)),
+        "options": {"expires": 60},
+    },
+    "stats-full-rebuild-nightly": {
+        "task": "reports.stats_full_rebuild",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "exports-purge-daily": {
+        "task": "reports.exports_purge",
+        "schedule": crontab(hour=3, minute=0),
+    },
+}
+EXPORT_RETENTION_DAYS = 7

@@ -1,0 +1,163 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+ALL_COURSES = 0  # course_key of the "all courses" total
+ALL_GROUPS = "*"  # audience_group of the "all groups" total
+
+
+class StatCounts(models.Model):
+    learners = models.PositiveIntegerField(_("registered learners"), default=0)
+    enrolled = models.PositiveIntegerField(_("enrolled"), default=0)
+    started = models.PositiveIntegerField(_("started"), default=0)
+    completed = models.PositiveIntegerField(_("completed"), default=0)
+    certified = models.PositiveIntegerField(_("certified"), default=0)
+
+    COUNT_FIELDS = ("learners", "enrolled", "started", "completed", "certified")
+
+    class Meta:
+        abstract = True
+
+    def counts(self) -> tuple[int, ...]:
+        return tuple(getattr(self, name) for name in self.COUNT_FIELDS)
+
+
+class LeafStat(StatCounts):
+    """Learners whose own unit is exactly `unit`, per course and audience group.
+
+    On course rows the counts are enrolments; on the all-courses row (course_key 0) they are
+    distinct learners. Every row is recomputed from enrolments with GROUP BY, never adjusted.
+    """
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    course_key = models.IntegerField()
+    audience_group = models.CharField(max_length=20)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "course_key", "audience_group"], name="leafstat_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.course_key}/{self.audience_group}"
+
+
+class UnitStat(StatCounts):
+    """A unit and everything below it, per course (0 = all) and audience group ("*" = all):
+    what the officials' reports read."""
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="stats")
+    course_key = models.IntegerField(_("course"))
+    audience_group = models.CharField(_("audience group"), max_length=20)
+    target = models.PositiveIntegerField(_("target population"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("completion statistic")
+        verbose_name_plural = _("completion statistics")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "course_key", "audience_group"], name="unitstat_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.course_key}/{self.audience_group}"
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Completed over enrolled, in percent."""
+        return round(100 * self.completed / self.enrolled, 1) if self.enrolled else None
+
+    @property
+    def target_rate(self) -> float | None:
+        """Completed over the target population, in percent, where a target exists."""
+        return round(100 * self.completed / self.target, 1) if self.target else None
+
+
+class LeafDaily(models.Model):
+    """Course completions per day of learners whose own unit is exactly `unit`."""
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    completed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "day"], name="leafdaily_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.day}"
+
+
+class DailyStat(models.Model):
+    """Course completions per day in a unit's whole subtree: the trend line."""
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="daily_stats")
+    day = models.DateField()
+    completed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "day"], name="dailystat_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.day}"
+
+
+class StatsRun(models.Model):
+    """One run of the statistics engine; the latest finished one dates the figures."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", _("Full rebuild")
+        INCREMENTAL = "incremental", _("Incremental")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    stale_rows = models.PositiveIntegerField(default=0)
+    cells_written = models.PositiveIntegerField(default=0)
+    # Learners changed after this instant are reconciled by the next run.
+    users_seen_until = models.DateTimeField(null=True, blank=True)
+    courses_seen_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ExportJob(models.Model):
+    """A report export built by a worker; the file is private to its requester."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Being prepared")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (XLSX)"
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_exports"
+    )
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    view = models.CharField(max_length=20, default="children")
+    params = models.JSONField(default=dict, blank=True)
+    file_format = models.CharField(max_length=10, choices=Format.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_format} {self.unit_id} {self.status}"

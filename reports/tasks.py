@@ -1,0 +1,32 @@
+"""Thin Celery wrappers: each calls the service of the same name."""
+
+from celery import shared_task
+
+
+@shared_task(name="reports.stats_incremental", acks_late=True)
+def stats_incremental() -> int | None:
+    from .engine import stats_incremental as run
+
+    result = run()
+    return result.pk if result else None
+
+
+@shared_task(name="reports.stats_full_rebuild", acks_late=True)
+def stats_full_rebuild() -> int:
+    from .engine import stats_full_rebuild as run
+
+    return run().pk
+
+
+@shared_task(name="reports.export_build", acks_late=True)
+def export_build(job_id: int) -> None:
+    from .exports import export_build as run
+
+    run(job_id=job_id)
+
+
+@shared_task(name="reports.exports_purge", acks_late=True, ignore_result=True)
+def exports_purge() -> None:
+    from .exports import exports_purge as run
+
+    run()
