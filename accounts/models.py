@@ -61,6 +61,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    invited_at = models.DateTimeField(_("invitation sent at"), null=True, blank=True)
     # Any save touches it: the statistics engine finds moved learners from it.
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 

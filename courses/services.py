@@ -271,3 +271,29 @@ def course_search_text_refresh(*, course: Course) -> None:
         f"{course.title} {course.summary} {course.description} {lesson_titles}"
     )
     Course.objects.filter(pk=course.pk).update(search_text=course.search_text)
+
+
+@transaction.atomic
+def assignment_create(
+    *, course: Course, unit, audience_group: str, due_date, created_by: User | None = None
+):
+    from .models import Assignment
+
+    assignment = Assignment(
+        course=course,
+        unit=unit,
+        audience_group=audience_group,
+        due_date=due_date,
+        created_by=created_by,
+    )
+    assignment.full_clean()
+    assignment.save()
+    return assignment
+
+
+@transaction.atomic
+def assignment_delete(*, assignment) -> None:
+    """Deleting leaves no row behind, so the course is touched for the statistics to notice."""
+    course_id = assignment.course_id
+    assignment.delete()
+    Course.objects.filter(pk=course_id).update(updated_at=timezone.now())

@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from courses.models import Course, CourseStatus, Enrollment, StaleCell
+from courses.models import Assignment, Course, CourseStatus, Enrollment, StaleCell
 from units.models import Unit
 
 from .models import ALL_COURSES, ALL_GROUPS, DailyStat, LeafDaily, LeafStat, StatsRun, UnitStat
@@ -37,7 +37,10 @@ logger = logging.getLogger(__name__)
 LOCK_KEY = "reports:stats-engine-lock"
 LOCK_TTL_S = 15 * 60
 TREND_DAYS = 180
-FIELDS = ("learners", "enrolled", "started", "completed", "certified")
+# Watermarks trail the run's start: a change stamped just before it but committed after it is
+# seen again by the next run (recomputing is idempotent, missing it would not be).
+WATERMARK_MARGIN = timedelta(seconds=60)
+FIELDS = ("learners", "enrolled", "started", "completed", "certified", "target", "target_completed")
 
 Cell = tuple[int, int, str]  # (unit id, course key, audience group)
 Counts = list[int]  # in FIELDS order
@@ -116,6 +119,8 @@ def leaf_cells(*, unit_ids=None, course_ids=None) -> dict[Cell, Counts]:
             r["started"],
             r["completed"],
             r["certified"],
+            0,
+            0,
         ]
     per_learner = (
         _counted_enrollments(unit_ids=unit_ids)
@@ -136,10 +141,46 @@ def leaf_cells(*, unit_ids=None, course_ids=None) -> dict[Cell, Counts]:
             r["started"],
             r["completed"],
             r["certified"],
+            0,
+            0,
         ]
     for (unit_id, group), learners in population.items():
-        cells.setdefault((unit_id, ALL_COURSES, group), [learners, 0, 0, 0, 0])
+        cells.setdefault((unit_id, ALL_COURSES, group), [learners, 0, 0, 0, 0, 0, 0])
+    _add_targets(cells, population)
     return cells
+
+
+def assigned_course_ids() -> set[int]:
+    return set(
+        Assignment.objects.filter(course__status=CourseStatus.PUBLISHED).values_list(
+            "course_id", flat=True
+        )
+    )
+
+
+def _add_targets(cells: dict[Cell, Counts], population) -> None:
+    """Every learner of a (unit, group) covered by an assignment of a course is one target
+    pair; its completion counts against the target. Coverage depends only on (unit, group)."""
+    assignments = list(
+        Assignment.objects.filter(course__status=CourseStatus.PUBLISHED).values_list(
+            "course_id", "unit__path", "audience_group"
+        )
+    )
+    if not assignments:
+        return
+    paths = dict(Unit.objects.filter(id__in={u for u, _g in population}).values_list("id", "path"))
+    for (unit_id, group), learners in population.items():
+        covered = {
+            course_id
+            for course_id, path, assigned_group in assignments
+            if paths[unit_id].startswith(path) and assigned_group in ("", group)
+        }
+        total = cells[(unit_id, ALL_COURSES, group)]
+        for course_id in covered:
+            cell = cells.setdefault((unit_id, course_id, group), [learners, 0, 0, 0, 0, 0, 0])
+            cell[5], cell[6] = learners, cell[3]
+            total[5] += learners
+            total[6] += cell[3]
 
 
 def leaf_daily(*, unit_ids=None) -> dict[tuple[int, object], int]:
@@ -169,7 +210,7 @@ def _ancestor_ids() -> dict[int, list[int]]:
 
 
 def rollup(leaves: Iterable[tuple[Cell, Counts]], ancestors: dict[int, list[int]]):
-    totals: dict[Cell, Counts] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    totals: dict[Cell, Counts] = defaultdict(lambda: [0] * len(FIELDS))
     for (unit_id, course_key, group), counts in leaves:
         for ancestor in ancestors.get(unit_id, (unit_id,)):
             for key in ((ancestor, course_key, group), (ancestor, course_key, ALL_GROUPS)):
@@ -211,10 +252,10 @@ def _replace_leaf_stats(cells: dict[Cell, Counts], *, scope: Q) -> None:
 def _write_unit_stats(totals: dict[Cell, Counts], *, scope: Q, now) -> int:
     """Upsert the cells whose figures changed and delete cells that no longer exist."""
     existing = {
-        (u, c, g): [learners, enrolled, started, completed, certified]
-        for u, c, g, learners, enrolled, started, completed, certified in UnitStat.objects.filter(
-            scope
-        ).values_list("unit_id", "course_key", "audience_group", *FIELDS)
+        (u, c, g): list(counts)
+        for u, c, g, *counts in UnitStat.objects.filter(scope).values_list(
+            "unit_id", "course_key", "audience_group", *FIELDS
+        )
     }
     changed = [
         UnitStat(
@@ -301,7 +342,7 @@ def _last_run() -> StatsRun | None:
 
 def _start(kind: str) -> tuple[StatsRun, list[tuple[int, int, int]]]:
     run = StatsRun.objects.create(kind=kind)
-    run.users_seen_until = run.courses_seen_until = run.started_at
+    run.users_seen_until = run.courses_seen_until = run.started_at - WATERMARK_MARGIN
     # Only the rows read now are resolved by this run: anything marked later waits for the next.
     stale_rows = list(StaleCell.objects.values_list("id", "unit_id", "course_id"))
     return run, stale_rows
@@ -361,19 +402,22 @@ def _incremental(*, previous: StatsRun) -> StatsRun:
     run, stale_rows = _start(StatsRun.Kind.INCREMENTAL)
     pairs = {(unit_id, course_id) for _id, unit_id, course_id in stale_rows}
     pairs |= _reconcile_learners(since=previous.users_seen_until)
+    since = previous.courses_seen_until
     changed_courses = set(
-        Course.objects.filter(updated_at__gt=previous.courses_seen_until).values_list(
-            "id", flat=True
-        )
-    )
-    if changed_courses:  # published, unpublished or archived: every unit it touches
-        pairs |= set(
-            Enrollment.objects.filter(course_id__in=changed_courses, unit__isnull=False)
-            .values_list("unit_id", "course_id")
-            .distinct()
-        )
+        Course.objects.filter(updated_at__gt=since).values_list("id", flat=True)
+    ) | set(Assignment.objects.filter(updated_at__gt=since).values_list("course_id", flat=True))
     unit_ids = {u for u, _c in pairs}
     course_ids = {c for _u, c in pairs}
+    if changed_courses:
+        # Published, unpublished, archived or (re)assigned: every unit with learners may change.
+        course_ids |= changed_courses
+        unit_ids |= set(LeafStat.objects.values_list("unit_id", flat=True).distinct())
+        unit_ids |= {u for u, _g in population_counts()}
+        unit_ids |= set(
+            Enrollment.objects.filter(course_id__in=changed_courses, unit__isnull=False)
+            .values_list("unit_id", flat=True)
+            .distinct()
+        )
     if User.objects.filter(updated_at__gt=previous.users_seen_until).exists():
         # Registered learners sit on every leaf row of their unit: refresh the units that differ.
         fresh = population_counts()
@@ -394,6 +438,8 @@ def _incremental(*, previous: StatsRun) -> StatsRun:
         ) - {ALL_COURSES}
     if not unit_ids:
         return _finish(run, cells=0, stale=0)
+    # A leaf's all-courses target adds up every assigned course: recompute them together.
+    course_ids |= assigned_course_ids()
     course_keys = course_ids | {ALL_COURSES}
     with transaction.atomic():
         cells = leaf_cells(unit_ids=unit_ids, course_ids=course_ids)

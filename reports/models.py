@@ -13,8 +13,19 @@ class StatCounts(models.Model):
     started = models.PositiveIntegerField(_("started"), default=0)
     completed = models.PositiveIntegerField(_("completed"), default=0)
     certified = models.PositiveIntegerField(_("certified"), default=0)
+    # Learner-course pairs required by assignments, and how many of them are completed.
+    target = models.PositiveIntegerField(_("target"), default=0)
+    target_completed = models.PositiveIntegerField(_("completed against target"), default=0)
 
-    COUNT_FIELDS = ("learners", "enrolled", "started", "completed", "certified")
+    COUNT_FIELDS = (
+        "learners",
+        "enrolled",
+        "started",
+        "completed",
+        "certified",
+        "target",
+        "target_completed",
+    )
 
     class Meta:
         abstract = True
@@ -52,7 +63,6 @@ class UnitStat(StatCounts):
     unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="stats")
     course_key = models.IntegerField(_("course"))
     audience_group = models.CharField(_("audience group"), max_length=20)
-    target = models.PositiveIntegerField(_("target population"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
 
     class Meta:
@@ -74,8 +84,8 @@ class UnitStat(StatCounts):
 
     @property
     def target_rate(self) -> float | None:
-        """Completed over the target population, in percent, where a target exists."""
-        return round(100 * self.completed / self.target, 1) if self.target else None
+        """Assigned learner-course pairs completed, in percent, where assignments exist."""
+        return round(100 * self.target_completed / self.target, 1) if self.target else None
 
 
 class LeafDaily(models.Model):

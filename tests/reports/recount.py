@@ -7,7 +7,7 @@ also proves that moves are followed.
 from collections import defaultdict
 
 from accounts.models import User
-from courses.models import Enrollment
+from courses.models import Assignment, Enrollment
 from reports.models import ALL_COURSES, ALL_GROUPS, UnitStat
 from units.models import Unit
 
@@ -24,7 +24,7 @@ def _ancestors():
 
 def recount() -> dict:
     ancestors = _ancestors()
-    table = defaultdict(lambda: [0, 0, 0, 0, 0])
+    table = defaultdict(lambda: [0, 0, 0, 0, 0, 0, 0])
     for user in User.objects.filter(is_active=True):
         unit_id = user.workplace_unit_id or user.home_unit_id
         if unit_id is None:
@@ -59,6 +59,34 @@ def recount() -> dict:
                 cell = table[(a, ALL_COURSES, g)]
                 for i, value in enumerate(flags, start=1):
                     cell[i] += value
+    # Targets: every (learner, course) pair an assignment covers, and whether it is completed.
+    units = dict(Unit.objects.values_list("id", "path"))
+    assignments = list(
+        Assignment.objects.filter(course__status="published").values_list(
+            "course_id", "unit__path", "audience_group"
+        )
+    )
+    completed_pairs = set(
+        Enrollment.objects.filter(is_active=True, completed_at__isnull=False).values_list(
+            "user_id", "course_id"
+        )
+    )
+    for user in User.objects.filter(is_active=True):
+        unit_id = user.workplace_unit_id or user.home_unit_id
+        if unit_id is None:
+            continue
+        courses = {
+            c
+            for c, path, g in assignments
+            if units[unit_id].startswith(path) and g in ("", user.audience_group)
+        }
+        for course_id in courses:
+            done = int((user.pk, course_id) in completed_pairs)
+            for a in ancestors[unit_id]:
+                for g in (user.audience_group, ALL_GROUPS):
+                    for key in ((a, course_id, g), (a, ALL_COURSES, g)):
+                        table[key][5] += 1
+                        table[key][6] += done
     for (a, course_key, g), cell in table.items():
         if course_key != ALL_COURSES:
             cell[0] = table[(a, ALL_COURSES, g)][0] if (a, ALL_COURSES, g) in table else 0

@@ -26,8 +26,21 @@ def finish_course(user, course):
     )
 
 
+class Cell:
+    """A statistics cell; `counts()` gives learners, enrolled, started, completed, certified."""
+
+    def __init__(self, stat):
+        self.stat = stat
+
+    def __getattr__(self, name):
+        return getattr(self.stat, name)
+
+    def counts(self):
+        return self.stat.counts()[:5]
+
+
 def cell(code, course_key=ALL_COURSES, group=ALL_GROUPS):
-    return UnitStat.objects.get(unit__code=code, course_key=course_key, audience_group=group)
+    return Cell(UnitStat.objects.get(unit__code=code, course_key=course_key, audience_group=group))
 
 
 def daily():
@@ -144,3 +157,38 @@ def test_rebuild_stats_command(world, capsys):
     assert "full:" in capsys.readouterr().out
     assert stored() == recount()
     assert User.objects.count() >= 4
+
+
+def test_assignments_set_the_target_and_its_rate(world):
+    import datetime
+
+    from courses.models import Assignment
+
+    w = world
+    stats_full_rebuild()
+    # Every citizen of Hải Phòng must complete the safety course: An and Chi (2 pairs).
+    Assignment.objects.create(
+        course=w["safety"],
+        unit=Unit.objects.get(code="31"),
+        audience_group="citizen",
+        due_date=datetime.date(2026, 12, 31),
+    )
+    stats_incremental()
+    assert cell("31", w["safety"].pk).target == 2
+    assert cell("31", w["safety"].pk).target_rate == 0
+    finish_course(w["an"], w["safety"])
+    finish_course(w["binh"], w["safety"])  # not a citizen: does not count against the target
+    stats_incremental()
+    safety = cell("31", w["safety"].pk)
+    assert (safety.target, safety.target_completed, safety.target_rate) == (2, 1, 50.0)
+    assert cell("11311", w["safety"].pk).target_rate == 100.0
+    assert cell("31").target == 2
+    assert stored() == recount()
+    # A future member of the subtree is assigned too.
+    UserFactory(home_unit=Unit.objects.get(code="11560"), audience_group="citizen")
+    stats_incremental()
+    assert cell("31", w["safety"].pk).target == 3
+    assert stored() == recount()
+    before = stored()
+    stats_full_rebuild()
+    assert stored() == before

@@ -1,13 +1,22 @@
 """Random histories of learner changes, run through the real Celery worker on the real broker:
 after each history the incremental table equals a full rebuild and a direct recount."""
 
+import datetime
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User
 from courses import errors, services
-from courses.models import Certificate, Course, CourseStatus, Enrollment, StaleCell
+from courses.models import (
+    Assignment,
+    Certificate,
+    Course,
+    CourseStatus,
+    Enrollment,
+    StaleCell,
+)
 from reports.models import DailyStat, LeafDaily, LeafStat, StatsRun, UnitStat
 from reports.tasks import stats_full_rebuild, stats_incremental
 from tests.factories import UserFactory, course_build, quiz_answers
@@ -30,6 +39,13 @@ operation = st.one_of(
     st.tuples(st.just("regroup"), st.integers(0, LEARNERS - 1), st.sampled_from(GROUPS)),
     st.tuples(st.just("revoke"), st.integers(0, LEARNERS - 1), st.integers(0, 1)),
     st.tuples(st.just("publish"), st.integers(0, 1), st.booleans()),
+    st.tuples(
+        st.just("assign"),
+        st.integers(0, 1),
+        st.sampled_from(["31", *UNIT_CODES]),
+        st.sampled_from(["", *GROUPS]),
+    ),
+    st.tuples(st.just("unassign"), st.integers(0, 1)),
 )
 
 
@@ -39,6 +55,22 @@ def apply(op, learners, courses):
         course = courses[op[1]]
         course.status = CourseStatus.PUBLISHED if op[2] else CourseStatus.DRAFT
         course.save()
+        return
+    if kind == "assign":
+        if not Assignment.objects.filter(
+            course=courses[op[1]], unit__code=op[2], audience_group=op[3]
+        ).exists():
+            services.assignment_create(
+                course=courses[op[1]],
+                unit=Unit.objects.get(code=op[2]),
+                audience_group=op[3],
+                due_date=datetime.date(2026, 12, 31),
+            )
+        return
+    if kind == "unassign":
+        assignment = Assignment.objects.filter(course=courses[op[1]]).first()
+        if assignment:
+            services.assignment_delete(assignment=assignment)
         return
     user = User.objects.get(pk=learners[op[1]])
     if kind == "move":
@@ -81,6 +113,7 @@ def apply(op, learners, courses):
 def reset_history():
     Certificate.objects.all().delete()
     Enrollment.objects.all().delete()
+    Assignment.objects.all().delete()
     for model in (StaleCell, UnitStat, LeafStat, DailyStat, LeafDaily, StatsRun):
         model.objects.all().delete()
 
