@@ -140,6 +140,7 @@ class LearnerDashboard:
     in_progress: list[Enrollment]
     completed: list[Enrollment]
     certificates: list[Certificate]
+    required: list = field(default_factory=list)
 
 
 def learner_dashboard(*, user: User) -> LearnerDashboard:
@@ -149,10 +150,15 @@ def learner_dashboard(*, user: User) -> LearnerDashboard:
         .order_by("-updated_at")
     )
     certificates = list(Certificate.objects.filter(enrollment__user=user).order_by("-issued_at"))
+    required = required_courses(user=user)
+    required_ids = {item.course.pk for item in required}
     return LearnerDashboard(
-        in_progress=[e for e in enrollments if e.completed_at is None],
+        in_progress=[
+            e for e in enrollments if e.completed_at is None and e.course_id not in required_ids
+        ],
         completed=[e for e in enrollments if e.completed_at is not None],
         certificates=certificates,
+        required=required,
     )
 
 
@@ -162,3 +168,48 @@ def featured_courses(*, limit: int = 6) -> list[Course]:
             :limit
         ]
     )
+
+
+@dataclass
+class RequiredCourse:
+    course: Course
+    due_date: object
+    enrollment: Enrollment | None
+
+    @property
+    def is_done(self) -> bool:
+        return bool(self.enrollment and self.enrollment.completed_at)
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return not self.is_done and self.due_date < timezone.localdate()
+
+
+def required_courses(*, user: User) -> list[RequiredCourse]:
+    """Courses assigned to the learner's unit (or any unit above it) and audience group:
+    two queries, the earliest deadline per course first."""
+    from .models import Assignment
+
+    unit = user.workplace_unit or user.home_unit if user.is_authenticated else None
+    if unit is None:
+        return []
+    assignments = (
+        Assignment.objects.filter(
+            unit__code__in=unit.ancestor_codes(),
+            audience_group__in=["", user.audience_group],
+            course__status=CourseStatus.PUBLISHED,
+        )
+        .select_related("course")
+        .order_by("due_date")
+    )
+    earliest: dict[int, RequiredCourse] = {}
+    for assignment in assignments:
+        earliest.setdefault(
+            assignment.course_id, RequiredCourse(assignment.course, assignment.due_date, None)
+        )
+    enrollments = Enrollment.objects.filter(user=user, course_id__in=earliest, is_active=True)
+    for enrollment in enrollments:
+        earliest[enrollment.course_id].enrollment = enrollment
+    return sorted(earliest.values(), key=lambda r: (r.is_done, r.due_date))

@@ -270,6 +270,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.stats_full_rebuild",
         "schedule": crontab(hour=2, minute=15),
     },
+    "assignment-reminders-daily": {
+        "task": "courses.assignment_reminders_send",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "exports-purge-daily": {
         "task": "reports.exports_purge",
         "schedule": crontab(hour=3, minute=0),
