@@ -1,4 +1,7 @@
+import os
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -139,6 +142,26 @@ class StatsRun(models.Model):
         return f"{self.kind} {self.started_at:%Y-%m-%d %H:%M:%S}"
 
 
+class PrivateStorage(FileSystemStorage):
+    """Exports live outside MEDIA_ROOT: only the permission-checked view ever serves them."""
+
+    @property
+    def base_location(self):
+        return settings.PRIVATE_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
+
+
+def private_storage():
+    return PrivateStorage()
+
+
 class ExportJob(models.Model):
     """A report export built by a worker; the file is private to its requester."""
 
@@ -161,7 +184,7 @@ class ExportJob(models.Model):
     file_format = models.CharField(max_length=10, choices=Format.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField(default=0)
-    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True, storage=private_storage)
     error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -40,3 +40,46 @@ def celery_worker_session(django_db_setup, django_db_blocker):
 def celery_worker(celery_worker_session, transactional_db):
     """Tests that use the worker commit their data so the worker's connection sees it."""
     return celery_worker_session
+
+
+@pytest.fixture
+def celery_beat(celery_worker):
+    """A real `celery beat` process on the test database and broker, ticking every few seconds."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("postgresql"):
+        url = (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    else:
+        url = f"sqlite:///{db['NAME']}"
+    schedule_dir = tempfile.mkdtemp()
+    env = {**os.environ, "DATABASE_URL": url, "STATS_INCREMENTAL_SECONDS": "3"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "platform_app",
+            "beat",
+            "--loglevel=WARNING",
+            "--scheduler",
+            "django_celery_beat.schedulers:DatabaseScheduler",
+            "--pidfile",
+            os.path.join(schedule_dir, "beat.pid"),
+        ],
+        env=env,
+    )
+    yield process
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -1,0 +1,124 @@
+"""Officials' report pages. Every view starts from the user's report root (their unit's subtree):
+a unit or export outside it is "not found", never shown, and that is checked before the method."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from .exports import export_filename, export_job_create
+from .forms import ExportForm, ReportFilterForm
+from .models import ExportJob
+from .selectors import filters_label, report_courses, report_root, report_unit, unit_report
+
+SAFE_METHODS = ["GET", "HEAD"]
+
+
+def official_required(view):
+    """Anonymous users log in; users without a reports scope get 403. Passes `root` on."""
+
+    @never_cache
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        root = report_root(user=request.user)
+        request.report_root = root  # the nav's `reports_allowed` reuses it
+        if root is None:
+            raise PermissionDenied
+        return view(request, *args, root=root, **kwargs)
+
+    return wrapped
+
+
+def _unit_or_404(root, code):
+    unit = report_unit(root=root, code=code)
+    if unit is None:
+        raise Http404
+    return unit
+
+
+def _job_or_404(request, root, pk):
+    job = (
+        ExportJob.objects.select_related("unit")
+        .filter(pk=pk, requester=request.user, unit__path__startswith=root.path)
+        .first()
+    )
+    if job is None:
+        raise Http404
+    return job
+
+
+def _bad_request(request, unit, form):
+    context = {"unit": unit, "errors": form.error_texts()}
+    return render(request, "reports/bad_request.html", context, status=400)
+
+
+@official_required
+@require_safe
+def report_index(request, root):
+    return redirect("reports:unit", code=root.code)
+
+
+@official_required
+def unit_page(request, code, root):
+    unit = _unit_or_404(root, code)  # scope first: an outside unit is 404 whatever the method
+    if request.method not in SAFE_METHODS:
+        return HttpResponseNotAllowed(SAFE_METHODS)
+    courses = report_courses()
+    form = ReportFilterForm(request.GET, courses=courses)
+    if not form.is_valid():
+        return _bad_request(request, unit, form)
+    filters = form.filters()
+    report = unit_report(user=request.user, root=root, unit=unit, filters=filters, courses=courses)
+    export_form = ExportForm(
+        initial={"course": filters.course_id, "group": filters.group, "sort": filters.sort},
+        courses=courses,
+    )
+    context = {"report": report, "form": form, "export_form": export_form, "root": root}
+    return render(request, "reports/unit_report.html", context)
+
+
+@official_required
+def export_create(request, code, root):
+    unit = _unit_or_404(root, code)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = ExportForm(request.POST, courses=report_courses())
+    if not form.is_valid():
+        return _bad_request(request, unit, form)
+    job = export_job_create(
+        user=request.user,
+        unit=unit,
+        filters=form.filters(),
+        file_format=form.cleaned_data["file_format"],
+    )
+    return redirect("reports:export", pk=job.pk)
+
+
+@official_required
+def export_status(request, pk, root):
+    job = _job_or_404(request, root, pk)
+    if request.method not in SAFE_METHODS:
+        return HttpResponseNotAllowed(SAFE_METHODS)
+    label = filters_label(params=job.params, courses=report_courses())
+    busy = job.status in (ExportJob.Status.PENDING, ExportJob.Status.RUNNING)
+    context = {"job": job, "label": label, "busy": busy}
+    return render(request, "reports/export_status.html", context)
+
+
+@official_required
+def export_download(request, pk, root):
+    job = _job_or_404(request, root, pk)
+    if request.method not in SAFE_METHODS:
+        return HttpResponseNotAllowed(SAFE_METHODS)
+    if job.status != ExportJob.Status.DONE or not job.file:
+        raise Http404
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=export_filename(job))
