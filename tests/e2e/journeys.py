@@ -28,3 +28,11 @@ def sign_up_and_log_in(page: Page, *, full_name: str, email: str, password: str)
     page.fill("input[name=password]", password)
     page.get_by_role("button", name="Đăng nhập").click()
     expect(page.get_by_text(f"Xin chào, {full_name}!")).to_be_visible()
+
+
+def log_in(page: Page, *, email: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("form[action$='/logout/']")).to_have_count(1)
