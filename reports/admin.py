@@ -1,9 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import role_root_unit
 
-from .models import ExportJob, UnitStat
+from .models import ExportJob, StatsRun, UnitStat
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -79,3 +83,43 @@ class ExportJobAdmin(ReadOnlyAdmin):
         if request.user.is_superuser:
             return queryset
         return queryset.filter(requester=request.user)
+
+
+@admin.register(StatsRun)
+class StatsRunAdmin(ReadOnlyAdmin):
+    """Runs of the statistics engine, and the button that asks a worker for a full rebuild."""
+
+    list_display = ["started_at", "kind", "finished_at", "stale_rows", "cells_written"]
+    list_filter = ["kind"]
+    change_list_template = "admin/reports/statsrun/change_list.html"
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def get_urls(self):
+        urls = [
+            path(
+                "rebuild/",
+                self.admin_site.admin_view(self.rebuild_view),
+                name="reports_statsrun_rebuild",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def rebuild_view(self, request):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        from .tasks import stats_full_rebuild
+
+        stats_full_rebuild.delay_on_commit()
+        self.message_user(
+            request,
+            _("A full rebuild of the statistics has been queued; the figures update in a moment."),
+            messages.SUCCESS,
+        )
+        return redirect("admin:reports_statsrun_changelist")

@@ -1,0 +1,28 @@
+import time
+
+import pytest
+from django.urls import reverse
+
+from reports.models import StatsRun
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.celery
+
+
+def test_superuser_queues_a_full_rebuild_that_a_real_worker_runs(client, celery_worker, units_tx):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    page = client.get(reverse("admin:reports_statsrun_changelist"))
+    assert page.status_code == 200
+    response = client.post(reverse("admin:reports_statsrun_rebuild"))
+    assert response.status_code == 302
+    deadline = time.monotonic() + 30
+    while not StatsRun.objects.filter(kind="full", finished_at__isnull=False).exists():
+        assert time.monotonic() < deadline, "the worker did not run the rebuild"
+        time.sleep(0.2)
+
+
+def test_staff_without_superuser_cannot_rebuild(client, units_tx):
+    client.force_login(UserFactory(is_staff=True))
+    assert client.post(reverse("admin:reports_statsrun_rebuild")).status_code in (302, 403)
+    assert not StatsRun.objects.exists()
