@@ -20,3 +20,15 @@ urlpatterns = [
     path("certificates/<str:code>.pdf", certificates.certificate_pdf, name="certificate_pdf"),
     path("verify/<str:code>", certificates.certificate_verify, name="verify"),
 ]
+
+# Authors' preview of a course before it is published (staff only, scoped).
+from .views import preview  # noqa: E402
+
+urlpatterns += [
+    path("preview/courses/<int:course_id>/", preview.course_preview, name="preview_course"),
+    path(
+        "preview/courses/<int:course_id>/lessons/<int:lesson_id>/",
+        preview.lesson_preview,
+        name="preview_lesson",
+    ),
+]

@@ -1,0 +1,266 @@
+"""Writes behind the authoring admin: publishing rules, status workflow, copies, assignments.
+
+The admin only parses and shows; every rule here holds whichever screen (or script) calls it.
+"""
+
+import re
+from collections.abc import Iterable
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from units.models import Unit
+
+from . import services
+from .models import (
+    Assignment,
+    Choice,
+    Course,
+    CourseStatus,
+    Lesson,
+    LessonKind,
+    Module,
+    Question,
+    QuestionKind,
+)
+from .sanitize import html_sanitize
+
+COPY_SUFFIX = "ban-sao"
+SLUG_MAX_LENGTH = Course._meta.get_field("slug").max_length
+TITLE_MAX_LENGTH = Course._meta.get_field("title").max_length
+
+
+# Rules -------------------------------------------------------------------------------------
+
+
+def choice_problems(*, kind: str, correct: list[bool]) -> list[str]:
+    """What is wrong with a question's choices (`correct`: one flag per choice)."""
+    problems = []
+    if len(correct) < 2:
+        problems.append(_("A question needs at least two choices."))
+    right = sum(correct)
+    if right == 0:
+        problems.append(_("Mark at least one choice as correct."))
+    elif kind == QuestionKind.SINGLE and right > 1:
+        problems.append(_("A single-choice question must have exactly one correct choice."))
+    return problems
+
+
+def course_publish_problems(*, course: Course) -> list[str]:
+    """Everything that stops a course from being published; empty when it is ready."""
+    if course.pk is None:
+        return [_("Add at least one lesson before publishing.")]
+    lessons = list(Lesson.objects.filter(course=course).only("id", "title", "kind"))
+    if not lessons:
+        return [_("Add at least one lesson before publishing.")]
+    problems = []
+    quiz_ids = [lesson.pk for lesson in lessons if lesson.kind == LessonKind.QUIZ]
+    questions = list(
+        Question.objects.filter(lesson_id__in=quiz_ids).prefetch_related("choices").order_by()
+    )
+    with_questions = {question.lesson_id for question in questions}
+    for lesson in lessons:
+        if lesson.pk in quiz_ids and lesson.pk not in with_questions:
+            problems.append(_("The quiz “%(lesson)s” has no questions.") % {"lesson": lesson})
+    for question in questions:
+        flags = [choice.is_correct for choice in question.choices.all()]
+        for problem in choice_problems(kind=question.kind, correct=flags):
+            problems.append(
+                _("Question “%(question)s”: %(problem)s")
+                % {"question": question, "problem": problem}
+            )
+    return problems
+
+
+# Status workflow ---------------------------------------------------------------------------
+
+
+def _locked(course: Course) -> Course:
+    return Course.objects.select_for_update().get(pk=course.pk)
+
+
+@transaction.atomic
+def course_publish(*, course: Course) -> Course:
+    """Open the course to learners; refused with every problem listed when it is not ready."""
+    course = _locked(course)
+    problems = course_publish_problems(course=course)
+    if problems:
+        raise ValidationError(problems)
+    if course.status != CourseStatus.PUBLISHED:
+        course.status = CourseStatus.PUBLISHED
+        course.published_at = timezone.now()
+        # updated_at moves too: the statistics engine re-reads courses that changed status.
+        course.save(update_fields=["status", "published_at", "updated_at"])
+    return course
+
+
+@transaction.atomic
+def course_archive(*, course: Course) -> Course:
+    """Close the course to new learners; progress and certificates stay."""
+    course = _locked(course)
+    if course.status != CourseStatus.ARCHIVED:
+        course.status = CourseStatus.ARCHIVED
+        course.save(update_fields=["status", "updated_at"])
+    return course
+
+
+@transaction.atomic
+def course_unpublish(*, course: Course) -> Course:
+    """Back to draft: hidden from the catalogue while it is being reworked."""
+    course = _locked(course)
+    if course.status != CourseStatus.DRAFT:
+        course.status = CourseStatus.DRAFT
+        course.save(update_fields=["status", "updated_at"])
+    return course
+
+
+def course_status_set(*, course: Course, status: str) -> Course:
+    actions = {
+        CourseStatus.PUBLISHED: course_publish,
+        CourseStatus.ARCHIVED: course_archive,
+        CourseStatus.DRAFT: course_unpublish,
+    }
+    return actions[CourseStatus(status)](course=course)
+
+
+# Content -----------------------------------------------------------------------------------
+
+
+def next_position(queryset: QuerySet) -> int:
+    return (queryset.aggregate(top=Max("position"))["top"] or 0) + 1
+
+
+def lesson_save(*, lesson: Lesson) -> Lesson:
+    """Save a lesson written in the admin: clean HTML, course copied from the module."""
+    lesson.body = html_sanitize(lesson.body)
+    lesson.course_id = lesson.module.course_id
+    if not lesson.position:
+        lesson.position = next_position(Lesson.objects.filter(module_id=lesson.module_id))
+    lesson.full_clean()
+    lesson.save()
+    services.course_search_text_refresh(course=lesson.course)
+    return lesson
+
+
+def slug_unique(*, base: str) -> str:
+    """`base`, or `base-2`, `base-3`… whichever is free (one query)."""
+    base = base[: SLUG_MAX_LENGTH - 6].strip("-") or "khoa-hoc"
+    taken = set(Course.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
+
+
+def _copy_base(slug: str) -> str:
+    """ "abc", "abc-ban-sao" and "abc-ban-sao-3" all copy to "abc-ban-sao[-n]"."""
+    root = re.sub(rf"-{COPY_SUFFIX}(-\d+)?$", "", slug)
+    return f"{root[: SLUG_MAX_LENGTH - len(COPY_SUFFIX) - 8]}-{COPY_SUFFIX}"
+
+
+def _clone(instance, **changes):
+    instance.pk = None
+    instance._state.adding = True
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def course_duplicate(*, course: Course) -> Course:
+    """A draft copy with every module, lesson, question and choice; files are shared, not
+    copied (the copy points at the same stored names)."""
+    source_id = course.pk
+    title = _("%(title)s (copy)") % {"title": course.title}
+    copy = _clone(
+        Course.objects.get(pk=source_id),
+        id=None,
+        slug=slug_unique(base=_copy_base(course.slug)),
+        title=title[:TITLE_MAX_LENGTH],
+        status=CourseStatus.DRAFT,
+        published_at=None,
+        featured=False,
+    )
+    modules = {}
+    for module in Module.objects.filter(course_id=source_id):
+        old_id = module.pk
+        modules[old_id] = _clone(module, id=None, course=copy).pk
+    lessons = {}
+    for lesson in Lesson.objects.filter(course_id=source_id):
+        old_id = lesson.pk
+        lessons[old_id] = _clone(
+            lesson, id=None, course=copy, module_id=modules[lesson.module_id]
+        ).pk
+    choices = []
+    for question in Question.objects.filter(lesson__course_id=source_id).prefetch_related(
+        "choices"
+    ):
+        old_choices = list(question.choices.all())
+        new_question = _clone(question, id=None, lesson_id=lessons[question.lesson_id])
+        choices += [
+            Choice(question=new_question, text=c.text, is_correct=c.is_correct, position=c.position)
+            for c in old_choices
+        ]
+    Choice.objects.bulk_create(choices)
+    services.course_search_text_refresh(course=copy)
+    return copy
+
+
+# Assignments -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assignments_create(
+    *,
+    courses: Iterable[Course],
+    unit: Unit,
+    audience_group: str,
+    due_date: date,
+    created_by: User | None = None,
+) -> list[Assignment]:
+    """One assignment per course, all or none; a scope assigned already is refused."""
+    courses = list(courses)
+    taken = Assignment.objects.filter(
+        course__in=courses, unit=unit, audience_group=audience_group
+    ).select_related("course")
+    if taken:
+        raise ValidationError(
+            _("Already assigned to this unit and audience group: %(courses)s.")
+            % {"courses": ", ".join(sorted(a.course.title for a in taken))},
+            code="duplicate",
+        )
+    return [
+        services.assignment_create(
+            course=course,
+            unit=unit,
+            audience_group=audience_group,
+            due_date=due_date,
+            created_by=created_by,
+        )
+        for course in courses
+    ]
+
+
+@transaction.atomic
+def assignment_reschedule(*, assignment: Assignment, due_date: date) -> Assignment:
+    assignment.due_date = due_date
+    assignment.full_clean()
+    assignment.save(update_fields=["due_date", "updated_at"])
+    return assignment
+
+
+@transaction.atomic
+def assignments_delete(*, assignments: Iterable[Assignment]) -> int:
+    count = 0
+    for assignment in assignments:
+        services.assignment_delete(assignment=assignment)
+        count += 1
+    return count
