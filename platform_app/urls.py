@@ -1,9 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 
 from . import views
+
+admin.site.site_header = _("Bình dân học vụ số — administration")
+admin.site.site_title = _("Bình dân học vụ số")
+admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("", views.home, name="home"),
