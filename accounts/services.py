@@ -1,9 +1,19 @@
+from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
+from allauth.account.signals import password_reset
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.dispatch import receiver
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from units.models import Unit
 
 from .models import Role, UnitRole, User
+
+PLATFORM_NAME = "Bình dân học vụ số"
 
 
 @transaction.atomic
@@ -44,3 +54,94 @@ def user_create_verified(
 def unit_role_grant(*, user: User, role: Role | str, unit: Unit) -> UnitRole:
     grant, _ = UnitRole.objects.update_or_create(user=user, role=role, defaults={"unit": unit})
     return grant
+
+
+# Invitations of imported learners ---------------------------------------------------------------
+INVITATION_BATCH = 500
+
+
+def invitations_schedule(*, user_ids: list[int]) -> None:
+    """Called on commit: one message per 500 learners, so a big import returns at once."""
+    from .tasks import invitations_enqueue as invitations_enqueue_task
+
+    for start in range(0, len(user_ids), INVITATION_BATCH):
+        invitations_enqueue_task.delay(user_ids[start : start + INVITATION_BATCH])
+
+
+def invitations_enqueue(*, user_ids: list[int]) -> None:
+    """In a worker: one invitation task per learner, over one broker connection.
+
+    Run twice (a redelivered batch), it queues duplicates that invitation_send ignores.
+    """
+    from .tasks import invitation_send as invitation_send_task
+
+    with invitation_send_task.app.producer_or_acquire() as producer:
+        for user_id in user_ids:
+            invitation_send_task.apply_async((user_id,), producer=producer)
+
+
+def invitation_set_password_url(*, user: User) -> str:
+    """The absolute link where an invited learner chooses a password (allauth's reset view)."""
+    # allauth checks keys with its own generator (it also hashes the email addresses), so a
+    # key from django.contrib.auth's default_token_generator would be refused.
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={
+            "uidb36": user_pk_to_url_str(user),
+            "key": default_token_generator.make_token(user),
+        },
+    )
+    return settings.SITE_URL + path
+
+
+def invitation_message(*, user: User) -> EmailMultiAlternatives:
+    adapter = get_adapter()
+    context = {
+        "full_name": user.full_name,
+        "email": user.email,
+        "set_password_url": invitation_set_password_url(user=user),
+        "password_reset_url": settings.SITE_URL + reverse("account_reset_password"),
+        "site_url": settings.SITE_URL,
+        "site_name": PLATFORM_NAME,
+        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    }
+    subject = render_to_string("account/email/invitation_subject.txt", context)
+    subject = adapter.format_email_subject(" ".join(subject.splitlines()).strip())
+    body = render_to_string("account/email/invitation_message.txt", context).strip()
+    return EmailMultiAlternatives(subject, body, adapter.get_from_email(), [user.email])
+
+
+def invitation_send(*, user_id: int) -> bool:
+    """Email an imported learner their set-your-password link, once. True if sent now.
+
+    The row lock makes a duplicate or redelivered task wait, then see invited_at and stop.
+    """
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id).first()
+        if user is None or user.invited_at is not None or not user.is_active:
+            return False
+        if user.has_usable_password():  # already chose a password ("forgot password")
+            return False
+        with translation.override(settings.LANGUAGE_CODE):
+            message = invitation_message(user=user)
+        message.send()
+        User.objects.filter(pk=user.pk).update(invited_at=timezone.now())
+    return True
+
+
+def invitation_accept(*, user: User) -> bool:
+    """Setting a password from the invitation link proves the mailbox: mark it verified."""
+    if user.invited_at is None:
+        return False
+    updated = EmailAddress.objects.filter(
+        user=user, email__iexact=user.email, verified=False
+    ).update(verified=True)
+    return bool(updated)
+
+
+@receiver(password_reset, dispatch_uid="accounts.invitation_accept")
+def _invitation_accept_on_password_reset(sender, request, user, **kwargs) -> None:
+    invitation_accept(user=user)

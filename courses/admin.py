@@ -144,7 +144,6 @@ class CourseAdmin(ScopedMixin, admin.ModelAdmin):
     ]
     list_filter = ["status", "competency_area", "level", "featured"]
     search_fields = ["title", "slug", "summary", "owner_unit__name"]
-    prepopulated_fields = {"slug": ["title"]}
     list_select_related = ["owner_unit"]
     readonly_fields = ["published_at", "created_at", "updated_at"]
     fieldsets = [

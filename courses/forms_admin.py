@@ -6,6 +6,7 @@ from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,7 @@ from accounts.models import AudienceGroup
 from . import authoring
 from .models import Assignment, Course, CourseStatus, Lesson, LessonKind
 from .permissions import assignable_courses, content_units
+from .sanitize import text_fold
 from .transfer import MAX_ARCHIVE_BYTES
 
 
@@ -66,6 +68,19 @@ class CourseAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and "audiences" in self.fields:
             self.initial["audiences"] = self.instance.audience_list
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = _("Leave empty to make it from the title.")
+
+    def clean_slug(self):
+        """Made on the server from the accent-folded title: "Chuyển đổi số" -> "chuyen-doi-so"
+        (the admin's JavaScript slugifier drops Vietnamese letters)."""
+        typed = self.cleaned_data.get("slug") or self.cleaned_data.get("title") or ""
+        base = slugify(text_fold(typed))[:100].strip("-") or "khoa-hoc"
+        candidate, number = base, 2
+        while Course.objects.filter(slug=candidate).exclude(pk=self.instance.pk).exists():
+            candidate, number = f"{base}-{number}", number + 1
+        return candidate
 
     def clean_audiences(self):
         chosen = self.cleaned_data["audiences"]

@@ -223,6 +223,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Files only permission-checked views may serve (report exports); never under MEDIA_URL.
 PRIVATE_ROOT = Path(os.environ.get("PRIVATE_ROOT", VAR_DIR / "private"))
+# Uploaded learner files wait here between the dry run and the confirmation (shared by web nodes).
+LEARNER_IMPORT_DIR = Path(os.environ.get("LEARNER_IMPORT_DIR", VAR_DIR / "learner-imports"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -352,6 +352,14 @@ def course_add_data(unit, **changes) -> dict:
     return data
 
 
+def test_an_empty_slug_is_made_from_the_vietnamese_title(hp_client, provinces):
+    for _ in range(2):
+        data = course_add_data(provinces.hp_ward, title="Chuyển đổi số cho cán bộ phường", slug="")
+        assert hp_client.post(reverse("admin:courses_course_add"), data).status_code == 302
+    slugs = set(Course.objects.values_list("slug", flat=True))
+    assert slugs == {"chuyen-doi-so-cho-can-bo-phuong", "chuyen-doi-so-cho-can-bo-phuong-2"}
+
+
 def test_author_creates_a_draft_course_in_their_unit(hp_client, provinces):
     response = hp_client.post(
         reverse("admin:courses_course_add"), course_add_data(provinces.hp_ward)
