@@ -212,6 +212,7 @@ class Enrollment(models.Model):
         ]
         indexes = [
             models.Index(fields=["unit", "course", "audience_group"], name="enrollment_cell_idx"),
+            models.Index(fields=["completed_at"], name="enrollment_completed_idx"),
         ]
 
     def __str__(self) -> str:
@@ -364,6 +365,8 @@ class StaleCell(models.Model):
     unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
     audience_group = models.CharField(max_length=20, blank=True)
+    # The local day of the enrolment's completion, if any: the trend line recomputes that day.
+    day = models.DateField(null=True, blank=True)
     marked_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:

@@ -284,3 +284,5 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 EXPORT_RETENTION_DAYS = 7
+# How far the statistics engine's watermarks trail a run's start (longest write transaction).
+STATS_WATERMARK_MARGIN_S = int(os.environ.get("STATS_WATERMARK_MARGIN_S", 60))

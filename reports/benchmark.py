@@ -37,8 +37,8 @@ WHERE e.is_active AND c.status = 'published'
 GROUP BY 1, 2, 3
 """
 
-# The city's figures straight from source rows: distinct learners over all courses and groups,
-# for the city and for each child unit, matched to the learners' units by path prefix.
+# The city's figures straight from source rows: registered learners, and enrolments over all
+# courses and groups, for the city and for each child unit, matched by path prefix.
 ON_REQUEST_REGISTERED = """
 SELECT child.id, count(*)
 FROM accounts_user u
@@ -49,10 +49,10 @@ GROUP BY child.id
 """
 ON_REQUEST_PROGRESS = """
 SELECT child.id,
-       count(DISTINCT e.user_id),
-       count(DISTINCT e.user_id) FILTER (WHERE e.started_at IS NOT NULL),
-       count(DISTINCT e.user_id) FILTER (WHERE e.completed_at IS NOT NULL),
-       count(DISTINCT e.user_id) FILTER (WHERE e.certified)
+       count(*),
+       count(e.started_at),
+       count(e.completed_at),
+       count(*) FILTER (WHERE e.certified)
 FROM courses_enrollment e
 JOIN courses_course c ON c.id = e.course_id
 JOIN units_unit lu ON lu.id = e.unit_id

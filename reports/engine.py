@@ -1,27 +1,32 @@
 """The statistics engine: completion figures per unit subtree, course and audience group.
 
 Two layers, both recomputed from source rows, never incremented:
-1. leaf cells (LeafStat, LeafDaily): learners whose own unit is exactly that unit, computed from
+1. leaf cells (LeafStat, LeafDaily): learners whose own unit is exactly that unit, counted from
    enrolments and users with SQL GROUP BY;
 2. rolled-up cells (UnitStat, DailyStat): a unit and everything below it, summed from the leaf
-   cells of its subtree (leaf cells are bounded by units x courses x groups, not by learners).
+   cells of its subtree. Leaf cells are bounded by units x courses x groups, not by learners,
+   so the roll-up is cheap whatever the number of enrolments.
 
-The incremental run recomputes leaf cells only for the units and courses named by
-`courses.StaleCell` rows (written in the same transaction as each change) plus learners whose
-profile changed, then rolls up the affected course keys and writes only the cells that changed.
-The full rebuild recomputes every leaf cell. Both end in the same table.
+Course cells count enrolments; the all-courses cell adds up its course cells (so the course
+breakdown always sums to the total), and "registered learners" counts people.
+
+The incremental run recomputes leaf cells only for the (unit, course) pairs named by
+`courses.StaleCell` rows (written in the same transaction as each change) and by learners whose
+profile changed, rolls up the affected course keys, and writes only the cells whose figures
+changed. The full rebuild recomputes every leaf cell. Both end in the same table.
 """
 
 import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as dtime
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -37,10 +42,9 @@ logger = logging.getLogger(__name__)
 LOCK_KEY = "reports:stats-engine-lock"
 LOCK_TTL_S = 15 * 60
 TREND_DAYS = 180
-# Watermarks trail the run's start: a change stamped just before it but committed after it is
-# seen again by the next run (recomputing is idempotent, missing it would not be).
-WATERMARK_MARGIN = timedelta(seconds=60)
 FIELDS = ("learners", "enrolled", "started", "completed", "certified", "target", "target_completed")
+LEARNERS, ENROLLED, STARTED, COMPLETED, CERTIFIED, TARGET, TARGET_COMPLETED = range(len(FIELDS))
+PAIRS_PER_QUERY = 2000
 
 Cell = tuple[int, int, str]  # (unit id, course key, audience group)
 Counts = list[int]  # in FIELDS order
@@ -73,14 +77,46 @@ def _published_course_ids() -> list[int]:
     return list(Course.objects.filter(status=CourseStatus.PUBLISHED).values_list("id", flat=True))
 
 
-def _counted_enrollments(*, unit_ids=None, course_ids=None):
-    qs = Enrollment.objects.filter(is_active=True, unit__isnull=False)
+def _enrollment_counts(*, pairs=None, course_ids=None) -> dict[Cell, Counts]:
+    """Enrolment counts per (unit, course, group): one GROUP BY over the enrolments, restricted
+    to the given (unit, course) pairs or courses when named."""
     published = _published_course_ids()
-    course_ids = published if course_ids is None else sorted(set(course_ids) & set(published))
-    qs = qs.filter(course_id__in=course_ids)
-    if unit_ids is not None:
-        qs = qs.filter(unit_id__in=unit_ids)
-    return qs
+    if course_ids is not None:
+        published = [c for c in published if c in course_ids]
+    if not published:
+        return {}
+    select = (
+        "SELECT e.unit_id, e.course_id, e.audience_group, COUNT(*), COUNT(e.started_at), "
+        "COUNT(e.completed_at), SUM(CASE WHEN e.certified THEN 1 ELSE 0 END) "
+        "FROM courses_enrollment e WHERE e.is_active AND e.unit_id IS NOT NULL "
+        f"AND e.course_id IN ({', '.join(['%s'] * len(published))}) "
+    )
+    group_by = " GROUP BY e.unit_id, e.course_id, e.audience_group"
+    batches: list[tuple[str, list]] = []
+    if pairs is None:
+        batches.append((select + group_by, list(published)))
+    else:
+        pairs = sorted(p for p in pairs if p[1] in set(published))
+        for start in range(0, len(pairs), PAIRS_PER_QUERY):
+            chunk = pairs[start : start + PAIRS_PER_QUERY]
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            sql = select + f"AND (e.unit_id, e.course_id) IN (VALUES {values})" + group_by
+            batches.append((sql, [*published, *(v for pair in chunk for v in pair)]))
+    cells: dict[Cell, Counts] = {}
+    with connection.cursor() as cursor:
+        for sql, params in batches:
+            cursor.execute(sql, params)
+            for unit_id, course_id, group, enrolled, started, completed, certified in cursor:
+                cells[(unit_id, course_id, group)] = [
+                    0,
+                    enrolled,
+                    started,
+                    completed,
+                    int(certified or 0),
+                    0,
+                    0,
+                ]
+    return cells
 
 
 def population_counts(*, unit_ids=None) -> dict[tuple[int, str], int]:
@@ -91,128 +127,103 @@ def population_counts(*, unit_ids=None) -> dict[tuple[int, str], int]:
     qs = qs.filter(counted_unit__isnull=False)
     if unit_ids is not None:
         qs = qs.filter(counted_unit__in=unit_ids)
-    rows = qs.values("counted_unit", "audience_group").annotate(n=Count("id")).order_by()
-    return {(r["counted_unit"], r["audience_group"]): r["n"] for r in rows}
+    rows = qs.values_list("counted_unit", "audience_group").annotate(n=Count("id")).order_by()
+    return {(unit_id, group): n for unit_id, group, n in rows}
 
 
-def leaf_cells(*, unit_ids=None, course_ids=None) -> dict[Cell, Counts]:
-    """Leaf counts from source rows. Course rows count enrolments; the all-courses row counts
-    distinct learners (one learner has one unit and one group, so these add up across units)."""
-    population = population_counts(unit_ids=unit_ids)
-    cells: dict[Cell, Counts] = {}
-    per_course = (
-        _counted_enrollments(unit_ids=unit_ids, course_ids=course_ids)
-        .values("unit_id", "course_id", "audience_group")
-        .annotate(
-            enrolled=Count("id"),
-            started=Count("started_at"),
-            completed=Count("completed_at"),
-            certified=Count("id", filter=Q(certified=True)),
-        )
+def _daily_counts(*, unit_days=None) -> dict[tuple[int, object], int]:
+    """Course completions per (unit, local day) in the trend window, or on the days named."""
+    since = timezone.localdate() - timedelta(days=TREND_DAYS)
+    qs = Enrollment.objects.filter(
+        is_active=True, unit__isnull=False, course_id__in=_published_course_ids()
+    )
+    if unit_days is None:
+        qs = qs.filter(completed_at__gte=_day_start(since))
+    else:
+        days = sorted({d for _u, d in unit_days if d >= since})
+        if not days:
+            return {}
+        window = Q()
+        for day in days:
+            window |= Q(completed_at__gte=_day_start(day), completed_at__lt=_day_start(day, 1))
+        qs = qs.filter(window, unit_id__in={u for u, _d in unit_days})
+    rows = (
+        qs.annotate(day=TruncDate("completed_at"))
+        .values_list("unit_id", "day")
+        .annotate(n=Count("id"))
         .order_by()
     )
-    for r in per_course:
-        learners = population.get((r["unit_id"], r["audience_group"]), 0)
-        cells[(r["unit_id"], r["course_id"], r["audience_group"])] = [
-            learners,
-            r["enrolled"],
-            r["started"],
-            r["completed"],
-            r["certified"],
-            0,
-            0,
-        ]
-    per_learner = (
-        _counted_enrollments(unit_ids=unit_ids)
-        .values("unit_id", "audience_group")
-        .annotate(
-            enrolled=Count("user_id", distinct=True),
-            started=Count("user_id", distinct=True, filter=Q(started_at__isnull=False)),
-            completed=Count("user_id", distinct=True, filter=Q(completed_at__isnull=False)),
-            certified=Count("user_id", distinct=True, filter=Q(certified=True)),
-        )
-        .order_by()
-    )
-    for r in per_learner:
-        learners = population.get((r["unit_id"], r["audience_group"]), 0)
-        cells[(r["unit_id"], ALL_COURSES, r["audience_group"])] = [
-            learners,
-            r["enrolled"],
-            r["started"],
-            r["completed"],
-            r["certified"],
-            0,
-            0,
-        ]
-    for (unit_id, group), learners in population.items():
-        cells.setdefault((unit_id, ALL_COURSES, group), [learners, 0, 0, 0, 0, 0, 0])
-    _add_targets(cells, population)
-    return cells
+    counts = {(unit_id, day): n for unit_id, day, n in rows}
+    if unit_days is not None:
+        counts = {key: n for key, n in counts.items() if key in unit_days}
+    return counts
 
 
-def assigned_course_ids() -> set[int]:
-    return set(
-        Assignment.objects.filter(course__status=CourseStatus.PUBLISHED).values_list(
-            "course_id", flat=True
-        )
-    )
+def _day_start(day, plus_days: int = 0):
+    return timezone.make_aware(datetime.combine(day + timedelta(days=plus_days), dtime.min))
 
 
-def _add_targets(cells: dict[Cell, Counts], population) -> None:
-    """Every learner of a (unit, group) covered by an assignment of a course is one target
-    pair; its completion counts against the target. Coverage depends only on (unit, group)."""
-    assignments = list(
+# Leaf cells ------------------------------------------------------------------------------
+
+
+def _assignments() -> list[tuple[int, str, str]]:
+    return list(
         Assignment.objects.filter(course__status=CourseStatus.PUBLISHED).values_list(
             "course_id", "unit__path", "audience_group"
         )
     )
-    if not assignments:
-        return
-    paths = dict(Unit.objects.filter(id__in={u for u, _g in population}).values_list("id", "path"))
-    for (unit_id, group), learners in population.items():
-        covered = {
-            course_id
-            for course_id, path, assigned_group in assignments
-            if paths[unit_id].startswith(path) and assigned_group in ("", group)
-        }
-        total = cells[(unit_id, ALL_COURSES, group)]
-        for course_id in covered:
-            cell = cells.setdefault((unit_id, course_id, group), [learners, 0, 0, 0, 0, 0, 0])
-            cell[5], cell[6] = learners, cell[3]
-            total[5] += learners
-            total[6] += cell[3]
 
 
-def leaf_daily(*, unit_ids=None) -> dict[tuple[int, object], int]:
-    since = timezone.localdate() - timedelta(days=TREND_DAYS)
-    rows = (
-        _counted_enrollments(unit_ids=unit_ids)
-        .filter(completed_at__date__gte=since)
-        .annotate(day=TruncDate("completed_at"))
-        .values("unit_id", "day")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {(r["unit_id"], r["day"]): r["n"] for r in rows}
+def _complete_leaves(
+    course_cells: dict[Cell, Counts],
+    *,
+    unit_ids: set[int],
+    learners: dict[tuple[int, str], int],
+    paths: dict[int, str],
+    assignments,
+) -> dict[Cell, Counts]:
+    """Add targets to course cells and build each unit's all-courses cells from them.
+
+    `course_cells` must hold every course cell of the units in `unit_ids`."""
+    cells = {key: list(value) for key, value in course_cells.items() if key[0] in unit_ids}
+    for (unit_id, group), n in learners.items():
+        if unit_id not in unit_ids:
+            continue
+        for course_id, path, assigned_group in assignments:
+            if paths[unit_id].startswith(path) and assigned_group in ("", group):
+                cell = cells.setdefault((unit_id, course_id, group), [0] * len(FIELDS))
+                cell[TARGET], cell[TARGET_COMPLETED] = n, cell[COMPLETED]
+    totals: dict[Cell, Counts] = {}
+    for (unit_id, _course, group), counts in cells.items():
+        total = totals.setdefault((unit_id, ALL_COURSES, group), [0] * len(FIELDS))
+        for i in range(ENROLLED, len(FIELDS)):
+            total[i] += counts[i]
+    for (unit_id, group), n in learners.items():
+        if unit_id in unit_ids and n:
+            totals.setdefault((unit_id, ALL_COURSES, group), [0] * len(FIELDS))[LEARNERS] = n
+    cells.update(totals)
+    return cells
 
 
-# Roll-up ---------------------------------------------------------------------------------
-
-
-def _ancestor_ids() -> dict[int, list[int]]:
+def _ancestor_ids() -> tuple[dict[int, list[int]], dict[int, str]]:
     """Each unit's id with every ancestor's, read from the materialized paths."""
     units = list(Unit.objects.values_list("id", "code", "path"))
     id_by_code = {code: pk for pk, code, _path in units}
-    return {
+    ancestors = {
         pk: [id_by_code[c] for c in path.split("/") if c and c in id_by_code]
         for pk, _code, path in units
     }
+    return ancestors, {pk: path for pk, _code, path in units}
 
 
-def rollup(leaves: Iterable[tuple[Cell, Counts]], ancestors: dict[int, list[int]]):
+def rollup(leaves, ancestors: dict[int, list[int]], *, only: set[int] | None = None):
+    """Sum leaf cells into every ancestor (and the all-groups column); `only` keeps the units
+    whose cells are wanted."""
     totals: dict[Cell, Counts] = defaultdict(lambda: [0] * len(FIELDS))
     for (unit_id, course_key, group), counts in leaves:
         for ancestor in ancestors.get(unit_id, (unit_id,)):
+            if only is not None and ancestor not in only:
+                continue
             for key in ((ancestor, course_key, group), (ancestor, course_key, ALL_GROUPS)):
                 target = totals[key]
                 for i, value in enumerate(counts):
@@ -221,104 +232,96 @@ def rollup(leaves: Iterable[tuple[Cell, Counts]], ancestors: dict[int, list[int]
     for (unit_id, course_key, group), counts in totals.items():
         if course_key != ALL_COURSES:
             population = totals.get((unit_id, ALL_COURSES, group))
-            counts[0] = population[0] if population else 0
+            counts[LEARNERS] = population[LEARNERS] if population else 0
     return totals
 
 
-def rollup_daily(leaves: Iterable[tuple[tuple[int, object], int]], ancestors):
+def rollup_daily(leaves, ancestors, *, only: set[int] | None = None):
     totals: dict[tuple[int, object], int] = defaultdict(int)
     for (unit_id, day), n in leaves:
         for ancestor in ancestors.get(unit_id, (unit_id,)):
-            totals[(ancestor, day)] += n
+            if only is None or ancestor in only:
+                totals[(ancestor, day)] += n
     return totals
 
 
-# Writes ----------------------------------------------------------------------------------
+# Writes: only what changed ------------------------------------------------------------------
 
 
-def _replace_leaf_stats(cells: dict[Cell, Counts], *, scope: Q) -> None:
-    LeafStat.objects.filter(scope).delete()
-    LeafStat.objects.bulk_create(
-        [
-            LeafStat(
-                unit_id=u, course_key=c, audience_group=g, **dict(zip(FIELDS, counts, strict=True))
-            )
-            for (u, c, g), counts in cells.items()
-        ],
-        batch_size=2000,
-    )
-
-
-def _write_unit_stats(totals: dict[Cell, Counts], *, scope: Q, now) -> int:
-    """Upsert the cells whose figures changed and delete cells that no longer exist."""
+def _write_cells(model, cells: dict[Cell, Counts], *, scope: Q, now=None) -> int:
+    """Make the rows of `model` inside `scope` equal `cells`: upsert what differs, delete what
+    no longer exists."""
     existing = {
         (u, c, g): list(counts)
-        for u, c, g, *counts in UnitStat.objects.filter(scope).values_list(
+        for u, c, g, *counts in model.objects.filter(scope).values_list(
             "unit_id", "course_key", "audience_group", *FIELDS
         )
     }
+    extra = {"computed_at": now} if model is UnitStat else {}
     changed = [
-        UnitStat(
-            unit_id=u,
-            course_key=c,
-            audience_group=g,
-            computed_at=now,
-            **dict(zip(FIELDS, counts, strict=True)),
+        model(
+            unit_id=u, course_key=c, audience_group=g, **extra, **dict(zip(FIELDS, v, strict=True))
         )
-        for (u, c, g), counts in totals.items()
-        if existing.get((u, c, g)) != counts
+        for (u, c, g), v in cells.items()
+        if existing.get((u, c, g)) != v
     ]
-    UnitStat.objects.bulk_create(
+    model.objects.bulk_create(
         changed,
         batch_size=2000,
         update_conflicts=True,
         unique_fields=["unit", "course_key", "audience_group"],
-        update_fields=[*FIELDS, "computed_at"],
+        update_fields=[*FIELDS, *extra],
     )
-    gone = [cell for cell in existing if cell not in totals]
-    for unit_id, course_key, group in gone:
-        UnitStat.objects.filter(
-            unit_id=unit_id, course_key=course_key, audience_group=group
-        ).delete()
+    gone = [key for key in existing if key not in cells]
+    for start in range(0, len(gone), 500):
+        condition = Q()
+        for unit_id, course_key, group in gone[start : start + 500]:
+            condition |= Q(unit_id=unit_id, course_key=course_key, audience_group=group)
+        model.objects.filter(condition).delete()
     return len(changed) + len(gone)
 
 
-def _write_daily(totals: dict[tuple[int, object], int], *, scope: Q) -> int:
+def _write_days(model, counts: dict[tuple[int, object], int], *, scope: Q) -> int:
     existing = dict(
         ((u, d), n)
-        for u, d, n in DailyStat.objects.filter(scope).values_list("unit_id", "day", "completed")
+        for u, d, n in model.objects.filter(scope).values_list("unit_id", "day", "completed")
     )
     changed = [
-        DailyStat(unit_id=u, day=d, completed=n)
-        for (u, d), n in totals.items()
+        model(unit_id=u, day=d, completed=n)
+        for (u, d), n in counts.items()
         if existing.get((u, d)) != n
     ]
-    DailyStat.objects.bulk_create(
+    model.objects.bulk_create(
         changed,
         batch_size=2000,
         update_conflicts=True,
         unique_fields=["unit", "day"],
         update_fields=["completed"],
     )
-    gone = [key for key in existing if key not in totals]
-    for unit_id, day in gone:
-        DailyStat.objects.filter(unit_id=unit_id, day=day).delete()
+    gone = [key for key in existing if key not in counts]
+    for start in range(0, len(gone), 500):
+        condition = Q()
+        for unit_id, day in gone[start : start + 500]:
+            condition |= Q(unit_id=unit_id, day=day)
+        model.objects.filter(condition).delete()
     return len(changed) + len(gone)
+
+
+def _unit_day_scope(unit_days) -> Q:
+    scope = Q(pk__in=[])
+    by_day: dict[object, set[int]] = defaultdict(set)
+    for unit_id, day in unit_days:
+        by_day[day].add(unit_id)
+    for day, units in by_day.items():
+        scope |= Q(day=day, unit_id__in=units)
+    return scope
 
 
 # Runs ------------------------------------------------------------------------------------
 
 
-def _finish(run: StatsRun, *, cells: int, stale: int) -> StatsRun:
-    run.cells_written = cells
-    run.stale_rows = stale
-    run.finished_at = timezone.now()
-    run.save()
-    return run
-
-
 def stats_full_rebuild(*, wait_s: float = 300) -> StatsRun:
-    """Recompute every cell from source rows (nightly, `rebuild_stats`, the admin action)."""
+    """Recompute every cell from source rows (nightly, `rebuild_stats`, the admin button)."""
     with engine_lock(wait_s=wait_s):
         return _full_rebuild(previous=_last_run())
 
@@ -340,37 +343,55 @@ def _last_run() -> StatsRun | None:
     return StatsRun.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
 
 
-def _start(kind: str) -> tuple[StatsRun, list[tuple[int, int, int]]]:
+def _start(kind: str):
     run = StatsRun.objects.create(kind=kind)
-    run.users_seen_until = run.courses_seen_until = run.started_at - WATERMARK_MARGIN
+    # Watermarks trail the run's start: a change stamped just before it but committed after it
+    # is seen again by the next run (recomputing is idempotent, missing it would not be).
+    margin = timedelta(seconds=settings.STATS_WATERMARK_MARGIN_S)
+    run.users_seen_until = run.courses_seen_until = run.started_at - margin
     # Only the rows read now are resolved by this run: anything marked later waits for the next.
-    stale_rows = list(StaleCell.objects.values_list("id", "unit_id", "course_id"))
+    stale_rows = list(StaleCell.objects.values_list("id", "unit_id", "course_id", "day"))
     return run, stale_rows
+
+
+def _finish(run: StatsRun, *, cells: int, stale_rows) -> StatsRun:
+    stale = StaleCell.objects.filter(id__in=[row[0] for row in stale_rows]).delete()[0]
+    run.cells_written = cells
+    run.stale_rows = stale
+    run.finished_at = timezone.now()
+    run.save()
+    return run
 
 
 def _full_rebuild(*, previous: StatsRun | None) -> StatsRun:
     run, stale_rows = _start(StatsRun.Kind.FULL)
     _reconcile_learners(since=previous.users_seen_until if previous else None)
+    ancestors, paths = _ancestor_ids()
     with transaction.atomic():
-        cells = leaf_cells()
-        daily = leaf_daily()
-        ancestors = _ancestor_ids()
-        _replace_leaf_stats(cells, scope=Q())
-        LeafDaily.objects.all().delete()
-        LeafDaily.objects.bulk_create(
-            [LeafDaily(unit_id=u, day=d, completed=n) for (u, d), n in daily.items()],
-            batch_size=2000,
+        population = population_counts()
+        course_cells = _enrollment_counts()
+        unit_ids = {u for u, _c, _g in course_cells} | {u for u, _g in population}
+        leaves = _complete_leaves(
+            course_cells,
+            unit_ids=unit_ids,
+            learners=population,
+            paths=paths,
+            assignments=_assignments(),
         )
-        written = _write_unit_stats(rollup(cells.items(), ancestors), scope=Q(), now=run.started_at)
-        written += _write_daily(rollup_daily(daily.items(), ancestors), scope=Q())
-        stale = StaleCell.objects.filter(id__in=[row[0] for row in stale_rows]).delete()[0]
-    return _finish(run, cells=written, stale=stale)
+        written = _write_cells(LeafStat, leaves, scope=Q())
+        written += _write_cells(
+            UnitStat, rollup(leaves.items(), ancestors), scope=Q(), now=run.started_at
+        )
+        daily = _daily_counts()
+        written += _write_days(LeafDaily, daily, scope=Q())
+        written += _write_days(DailyStat, rollup_daily(daily.items(), ancestors), scope=Q())
+        return _finish(run, cells=written, stale_rows=stale_rows)
 
 
-def _reconcile_learners(*, since) -> set[tuple[int, int]]:
+def _reconcile_learners(*, since) -> tuple[set[tuple[int, int]], set[tuple[int, object]]]:
     """Enrolments follow learners who moved unit or changed audience group.
 
-    Returns the (unit, course) pairs whose leaf cells changed: the old ones and the new ones."""
+    Returns the (unit, course) pairs and (unit, day) trend cells that changed, old and new."""
     enrollments = Enrollment.objects.annotate(
         counted_unit=Coalesce("user__workplace_unit_id", "user__home_unit_id")
     ).filter(
@@ -382,90 +403,104 @@ def _reconcile_learners(*, since) -> set[tuple[int, int]]:
         enrollments = enrollments.filter(user__updated_at__gt=since)
     rows = list(
         enrollments.values_list(
-            "id", "unit_id", "course_id", "counted_unit", "user__audience_group"
+            "id", "unit_id", "course_id", "counted_unit", "user__audience_group", "completed_at"
         )
     )
-    touched: set[tuple[int, int]] = set()
+    pairs: set[tuple[int, int]] = set()
+    days: set[tuple[int, object]] = set()
     paths = dict(Unit.objects.filter(id__in={r[3] for r in rows}).values_list("id", "path"))
-    for enrollment_id, old_unit, course_id, new_unit, group in rows:
-        if old_unit:
-            touched.add((old_unit, course_id))
-        if new_unit:
-            touched.add((new_unit, course_id))
+    for enrollment_id, old_unit, course_id, new_unit, group, completed_at in rows:
+        for unit_id in (old_unit, new_unit):
+            if unit_id:
+                pairs.add((unit_id, course_id))
+                if completed_at:
+                    days.add((unit_id, timezone.localdate(completed_at)))
         Enrollment.objects.filter(pk=enrollment_id).update(
             unit_id=new_unit, unit_path=paths.get(new_unit, ""), audience_group=group
         )
-    return touched
+    return pairs, days
 
 
 def _incremental(*, previous: StatsRun) -> StatsRun:
     run, stale_rows = _start(StatsRun.Kind.INCREMENTAL)
-    pairs = {(unit_id, course_id) for _id, unit_id, course_id in stale_rows}
-    pairs |= _reconcile_learners(since=previous.users_seen_until)
+    pairs = {(unit_id, course_id) for _id, unit_id, course_id, _day in stale_rows}
+    days = {(unit_id, day) for _id, unit_id, _course, day in stale_rows if day}
+    moved_pairs, moved_days = _reconcile_learners(since=previous.users_seen_until)
+    pairs |= moved_pairs
+    days |= moved_days
     since = previous.courses_seen_until
     changed_courses = set(
         Course.objects.filter(updated_at__gt=since).values_list("id", flat=True)
     ) | set(Assignment.objects.filter(updated_at__gt=since).values_list("course_id", flat=True))
-    unit_ids = {u for u, _c in pairs}
-    course_ids = {c for _u, c in pairs}
-    if changed_courses:
-        # Published, unpublished, archived or (re)assigned: every unit with learners may change.
-        course_ids |= changed_courses
-        unit_ids |= set(LeafStat.objects.values_list("unit_id", flat=True).distinct())
-        unit_ids |= {u for u, _g in population_counts()}
-        unit_ids |= set(
-            Enrollment.objects.filter(course_id__in=changed_courses, unit__isnull=False)
-            .values_list("unit_id", flat=True)
-            .distinct()
-        )
-    if User.objects.filter(updated_at__gt=previous.users_seen_until).exists():
-        # Registered learners sit on every leaf row of their unit: refresh the units that differ.
-        fresh = population_counts()
+    users_changed = User.objects.filter(updated_at__gt=previous.users_seen_until).exists()
+    if not (pairs or changed_courses or users_changed):
+        return _finish(run, cells=0, stale_rows=stale_rows)
+
+    ancestors, paths = _ancestor_ids()
+    assignments = _assignments()
+    with transaction.atomic():
         stored = {
-            (u, g): n
-            for u, g, n in LeafStat.objects.filter(course_key=ALL_COURSES).values_list(
-                "unit_id", "audience_group", "learners"
+            (u, c, g): list(v)
+            for u, c, g, *v in LeafStat.objects.values_list(
+                "unit_id", "course_key", "audience_group", *FIELDS
             )
         }
-        differ = {
-            key[0]
-            for key in fresh.keys() | stored.keys()
-            if fresh.get(key, 0) != stored.get(key, 0)
-        }
-        unit_ids |= differ
-        course_ids |= set(
-            LeafStat.objects.filter(unit_id__in=differ).values_list("course_key", flat=True)
-        ) - {ALL_COURSES}
-    if not unit_ids:
-        return _finish(run, cells=0, stale=0)
-    # A leaf's all-courses target adds up every assigned course: recompute them together.
-    course_ids |= assigned_course_ids()
-    course_keys = course_ids | {ALL_COURSES}
-    with transaction.atomic():
-        cells = leaf_cells(unit_ids=unit_ids, course_ids=course_ids)
-        _replace_leaf_stats(cells, scope=Q(unit_id__in=unit_ids, course_key__in=course_keys))
-        daily = leaf_daily(unit_ids=unit_ids)
-        LeafDaily.objects.filter(unit_id__in=unit_ids).delete()
-        LeafDaily.objects.bulk_create(
-            [LeafDaily(unit_id=u, day=d, completed=n) for (u, d), n in daily.items()],
-            batch_size=2000,
+        learners = {(u, g): v[LEARNERS] for (u, c, g), v in stored.items() if c == ALL_COURSES}
+        affected_units = {u for u, _c in pairs}
+        if users_changed:
+            # Registered learners (and the targets built on them) of every unit that differs.
+            fresh = population_counts()
+            affected_units |= {
+                key[0]
+                for key in fresh.keys() | learners.keys()
+                if fresh.get(key, 0) != learners.get(key, 0)
+            }
+            learners = fresh
+        course_cells = {k: list(v) for k, v in stored.items() if k[1] != ALL_COURSES}
+        if changed_courses:
+            # Published, unpublished, archived or (re)assigned: recount those courses everywhere.
+            for key in [k for k in course_cells if k[1] in changed_courses]:
+                del course_cells[key]
+            recounted = _enrollment_counts(course_ids=changed_courses)
+            affected_units |= {k[0] for k in recounted} | {u for u, _g in learners}
+            affected_units |= {u for u, course, _g in stored if course in changed_courses}
+            course_cells.update(recounted)
+            days |= set(_daily_counts())  # the trend of every unit may change too
+            days |= {(u, d) for u, d in LeafDaily.objects.values_list("unit_id", "day")}
+        if pairs:
+            for key in [k for k in course_cells if (k[0], k[1]) in pairs]:
+                del course_cells[key]
+            course_cells.update(_enrollment_counts(pairs=pairs))
+        for counts in course_cells.values():
+            counts[LEARNERS] = counts[TARGET] = counts[TARGET_COMPLETED] = 0
+        leaves = _complete_leaves(
+            course_cells,
+            unit_ids=affected_units,
+            learners=learners,
+            paths=paths,
+            assignments=assignments,
         )
-        ancestors = _ancestor_ids()
-        affected = {a for u in unit_ids for a in ancestors.get(u, (u,))}
-        leaves = LeafStat.objects.filter(course_key__in=course_keys).values_list(
-            "unit_id", "course_key", "audience_group", *FIELDS
-        )
-        totals = rollup((((u, c, g), list(rest)) for u, c, g, *rest in leaves), ancestors)
-        written = _write_unit_stats(
-            {k: v for k, v in totals.items() if k[0] in affected},
-            scope=Q(unit_id__in=affected, course_key__in=course_keys),
+        written = _write_cells(LeafStat, leaves, scope=Q(unit_id__in=affected_units))
+        stored = {k: v for k, v in stored.items() if k[0] not in affected_units}
+        stored.update(leaves)
+        wanted = {a for u in affected_units for a in ancestors.get(u, (u,))}
+        written += _write_cells(
+            UnitStat,
+            rollup(stored.items(), ancestors, only=wanted),
+            scope=Q(unit_id__in=wanted),
             now=run.started_at,
         )
-        daily_leaves = LeafDaily.objects.values_list("unit_id", "day", "completed")
-        daily_totals = rollup_daily((((u, d), n) for u, d, n in daily_leaves), ancestors)
-        written += _write_daily(
-            {k: v for k, v in daily_totals.items() if k[0] in affected},
-            scope=Q(unit_id__in=affected),
-        )
-        stale = StaleCell.objects.filter(id__in=[row[0] for row in stale_rows]).delete()[0]
-    return _finish(run, cells=written, stale=stale)
+        if days:
+            daily = _daily_counts(unit_days=days)
+            written += _write_days(LeafDaily, daily, scope=_unit_day_scope(days))
+            touched_days = {d for _u, d in days}
+            day_leaves = LeafDaily.objects.filter(day__in=touched_days).values_list(
+                "unit_id", "day", "completed"
+            )
+            day_units = {a for u, _d in days for a in ancestors.get(u, (u,))}
+            written += _write_days(
+                DailyStat,
+                rollup_daily((((u, d), n) for u, d, n in day_leaves), ancestors, only=day_units),
+                scope=Q(day__in=touched_days, unit_id__in=day_units),
+            )
+        return _finish(run, cells=written, stale_rows=stale_rows)

@@ -32,7 +32,6 @@ def recount() -> dict:
         for a in ancestors[unit_id]:
             for g in (user.audience_group, ALL_GROUPS):
                 table[(a, ALL_COURSES, g)][0] += 1
-    per_learner = defaultdict(lambda: [0, 0, 0, 0])
     for e in Enrollment.objects.filter(is_active=True, course__status="published").select_related(
         "user"
     ):
@@ -46,19 +45,12 @@ def recount() -> dict:
             int(e.completed_at is not None),
             int(e.certified),
         ]
-        key = (user.pk, unit_id, user.audience_group)
-        per_learner[key] = [max(a, b) for a, b in zip(per_learner[key], flags, strict=True)]
+        # Course cells count enrolments; the all-courses cell adds them up.
         for a in ancestors[unit_id]:
             for g in (user.audience_group, ALL_GROUPS):
-                cell = table[(a, e.course_id, g)]
-                for i, value in enumerate(flags, start=1):
-                    cell[i] += value
-    for (_user, unit_id, group), flags in per_learner.items():
-        for a in ancestors[unit_id]:
-            for g in (group, ALL_GROUPS):
-                cell = table[(a, ALL_COURSES, g)]
-                for i, value in enumerate(flags, start=1):
-                    cell[i] += value
+                for key in ((a, e.course_id, g), (a, ALL_COURSES, g)):
+                    for i, value in enumerate(flags, start=1):
+                        table[key][i] += value
     # Targets: every (learner, course) pair an assignment covers, and whether it is completed.
     units = dict(Unit.objects.values_list("id", "path"))
     assignments = list(
@@ -95,3 +87,27 @@ def recount() -> dict:
 
 def stored() -> dict:
     return {(s.unit_id, s.course_key, s.audience_group): s.counts() for s in UnitStat.objects.all()}
+
+
+def recount_daily() -> dict:
+    """Course completions per unit subtree and local day, from the enrolments."""
+    from django.utils import timezone
+
+    ancestors = _ancestors()
+    table = defaultdict(int)
+    enrollments = Enrollment.objects.filter(
+        is_active=True, course__status="published", completed_at__isnull=False
+    ).select_related("user")
+    for e in enrollments:
+        unit_id = e.user.workplace_unit_id or e.user.home_unit_id
+        if unit_id is None:
+            continue
+        for a in ancestors[unit_id]:
+            table[(a, timezone.localdate(e.completed_at))] += 1
+    return dict(table)
+
+
+def stored_daily() -> dict:
+    from reports.models import DailyStat
+
+    return {(d.unit_id, d.day): d.completed for d in DailyStat.objects.all()}

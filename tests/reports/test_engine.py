@@ -9,7 +9,7 @@ from courses.models import Certificate, CourseStatus, StaleCell
 from reports.engine import stats_full_rebuild, stats_incremental
 from reports.models import ALL_COURSES, ALL_GROUPS, DailyStat, UnitStat
 from tests.factories import UserFactory, course_build, quiz_answers
-from tests.reports.recount import recount, stored
+from tests.reports.recount import recount, recount_daily, stored, stored_daily
 from units.models import Unit
 from units.services import unit_create
 
@@ -74,18 +74,21 @@ def test_figures_roll_up_from_commune_to_city_and_nation(world):
     services.enrollment_create(user=w["chi"], course=w["safety"])
     stats_full_rebuild()
 
-    # Hồng Bàng: An (citizen) only; Bình counts at his agency, where he works.
-    assert cell("11311").counts() == (1, 1, 1, 1, 1)
+    # Hồng Bàng: An (citizen) only; Bình counts at his agency, where he works. The all-courses
+    # cell adds up the course cells: An's two enrolments.
+    assert cell("11311").counts() == (1, 2, 1, 1, 1)
     assert cell("11311", w["safety"].pk).counts() == (1, 1, 1, 1, 1)
     assert cell("11311", w["payment"].pk).counts() == (1, 1, 0, 0, 0)
     assert cell("31-SO-TTTT", group="official").counts() == (1, 1, 1, 1, 1)
-    # Hải Phòng covers its communes and its agency: 4 learners, 3 enrolled, 2 completed.
-    assert cell("31").counts() == (4, 3, 2, 2, 2)
+    # Hải Phòng covers its communes and its agency: 4 learners, 4 enrolments, 2 completed.
+    assert cell("31").counts() == (4, 4, 2, 2, 2)
     assert cell("31", w["safety"].pk).counts() == (4, 3, 2, 2, 2)
-    assert cell("31", group="citizen").counts() == (2, 2, 1, 1, 1)
+    assert cell("31", w["payment"].pk).counts() == (4, 1, 0, 0, 0)
+    assert cell("31", group="citizen").counts() == (2, 3, 1, 1, 1)
     assert cell("VN").counts() == cell("31").counts()
-    assert cell("31").completion_rate == pytest.approx(66.7)
+    assert cell("31").completion_rate == pytest.approx(50.0)
     assert stored() == recount()
+    assert stored_daily() == recount_daily()
     assert sum(d.completed for d in DailyStat.objects.filter(unit__code="31")) == 2
 
 
@@ -97,6 +100,7 @@ def test_incremental_follows_every_kind_of_change_and_equals_a_full_rebuild(worl
     services.enrollment_create(user=w["binh"], course=w["payment"])
     stats_incremental()
     assert stored() == recount()
+    assert stored_daily() == recount_daily()
     assert cell("31").completed == 2
 
     # A learner moves to another commune and changes group; a learner leaves; a certificate
@@ -110,6 +114,7 @@ def test_incremental_follows_every_kind_of_change_and_equals_a_full_rebuild(worl
     services.certificate_revoke(certificate=certificate, reason="test")
     stats_incremental()
     assert stored() == recount()
+    assert stored_daily() == recount_daily()
     assert cell("11560").enrolled == 0 and cell("11311", group="worker").completed == 1
     assert cell("11311").certified == 1  # Chi's certificate still valid; An's revoked
 
@@ -118,6 +123,7 @@ def test_incremental_follows_every_kind_of_change_and_equals_a_full_rebuild(worl
     safety.save()
     stats_incremental()
     assert stored() == recount()
+    assert stored_daily() == recount_daily()
     assert not UnitStat.objects.filter(course_key=safety.pk).exists()
 
     incremental_table, incremental_daily = stored(), daily()
@@ -141,6 +147,7 @@ def test_a_rerun_changes_nothing_and_a_lost_run_is_caught_up(world):
     assert StaleCell.objects.count() > 0
     stats_incremental()
     assert stored() == recount()
+    assert stored_daily() == recount_daily()
 
 
 def test_new_learner_without_enrolment_counts_as_registered(world):
@@ -149,6 +156,7 @@ def test_new_learner_without_enrolment_counts_as_registered(world):
     stats_incremental()
     assert cell("11560", group="student").learners == 1
     assert stored() == recount()
+    assert stored_daily() == recount_daily()
 
 
 def test_rebuild_stats_command(world, capsys):
@@ -156,6 +164,7 @@ def test_rebuild_stats_command(world, capsys):
     call_command("rebuild_stats")
     assert "full:" in capsys.readouterr().out
     assert stored() == recount()
+    assert stored_daily() == recount_daily()
     assert User.objects.count() >= 4
 
 
@@ -184,11 +193,13 @@ def test_assignments_set_the_target_and_its_rate(world):
     assert cell("11311", w["safety"].pk).target_rate == 100.0
     assert cell("31").target == 2
     assert stored() == recount()
+    assert stored_daily() == recount_daily()
     # A future member of the subtree is assigned too.
     UserFactory(home_unit=Unit.objects.get(code="11560"), audience_group="citizen")
     stats_incremental()
     assert cell("31", w["safety"].pk).target == 3
     assert stored() == recount()
+    assert stored_daily() == recount_daily()
     before = stored()
     stats_full_rebuild()
     assert stored() == before

@@ -20,7 +20,7 @@ from courses.models import (
 from reports.models import DailyStat, LeafDaily, LeafStat, StatsRun, UnitStat
 from reports.tasks import stats_full_rebuild, stats_incremental
 from tests.factories import UserFactory, course_build, quiz_answers
-from tests.reports.recount import recount, stored
+from tests.reports.recount import recount, recount_daily, stored, stored_daily
 from units.models import Unit
 from units.services import unit_create
 
@@ -160,6 +160,7 @@ def test_incremental_equals_full_rebuild_equals_recount(world):
                 apply(op, learners, courses)
             stats_incremental.delay().get(timeout=60)
             assert stored() == recount()
+            assert stored_daily() == recount_daily()
         incremental = stored()
         incremental_daily = {(d.unit_id, d.day): d.completed for d in DailyStat.objects.all()}
         stats_full_rebuild.delay().get(timeout=60)
