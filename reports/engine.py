@@ -134,6 +134,9 @@ def population_counts(*, unit_ids=None) -> dict[tuple[int, str], int]:
 def _daily_counts(*, unit_days=None) -> dict[tuple[int, object], int]:
     """Course completions per (unit, local day) in the trend window, or on the days named."""
     since = timezone.localdate() - timedelta(days=TREND_DAYS)
+    offset = _fixed_utc_offset_s()
+    if unit_days is None and connection.vendor == "postgresql" and offset is not None:
+        return _daily_counts_fast(since=since, offset_s=offset)
     qs = Enrollment.objects.filter(
         is_active=True, unit__isnull=False, course_id__in=_published_course_ids()
     )
@@ -157,6 +160,30 @@ def _daily_counts(*, unit_days=None) -> dict[tuple[int, object], int]:
     if unit_days is not None:
         counts = {key: n for key, n in counts.items() if key in unit_days}
     return counts
+
+
+def _fixed_utc_offset_s() -> int | None:
+    """The local zone's UTC offset when it never changes (Vietnam: +7, no daylight saving)."""
+    zone = timezone.get_current_timezone()
+    offsets = {datetime(2025, month, 1, 12, tzinfo=zone).utcoffset() for month in (1, 4, 7, 10)}
+    return int(offsets.pop().total_seconds()) if len(offsets) == 1 else None
+
+
+def _daily_counts_fast(*, since, offset_s: int) -> dict[tuple[int, object], int]:
+    """The same counts as the ORM path, with the local day taken by adding the fixed offset,
+    which PostgreSQL computes far faster than a named time zone conversion per row."""
+    published = _published_course_ids()
+    if not published:
+        return {}
+    sql = (
+        "SELECT e.unit_id, (e.completed_at + %s * interval '1 second')::date, COUNT(*) "
+        "FROM courses_enrollment e WHERE e.is_active AND e.unit_id IS NOT NULL "
+        f"AND e.course_id IN ({', '.join(['%s'] * len(published))}) AND e.completed_at >= %s "
+        "GROUP BY 1, 2"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [offset_s, *published, _day_start(since)])
+        return {(unit_id, day): n for unit_id, day, n in cursor}
 
 
 def _day_start(day, plus_days: int = 0):

@@ -15,13 +15,6 @@ def units_tx(transactional_db):
 
 
 @pytest.fixture(autouse=True)
-def _exact_watermarks(settings):
-    """Tests run changes seconds apart: without the production safety margin an incremental
-    run must find exactly what changed, which is what the tests prove."""
-    settings.STATS_WATERMARK_MARGIN_S = 0
-
-
-@pytest.fixture(autouse=True)
 def _clean_cache():
     """Rate limits and cached pages live in the shared cache; each test starts without them."""
     from django.core.cache import cache

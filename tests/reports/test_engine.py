@@ -16,6 +16,13 @@ from units.services import unit_create
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _exact_watermarks(settings):
+    """Changes here are made and counted seconds apart, with no concurrent writer: without the
+    production safety margin an incremental run must find exactly what changed."""
+    settings.STATS_WATERMARK_MARGIN_S = 0
+
+
 def finish_course(user, course):
     services.enrollment_create(user=user, course=course)
     lessons = list(course.lessons.order_by("module__position", "position"))
