@@ -1,12 +1,22 @@
 """Reads for the officials' report pages and exports: precomputed tables only, in a fixed
-number of queries whatever the number of child units or courses."""
+number of queries whatever the number of child units or courses.
+
+The page's figures are turned into display strings here, in one pass in Python (numbers grouped
+in the active language, links built from one reversed prefix): formatting each cell in the
+template (a filter, a `{% url %}` and attribute lookups per cell) cost ten times the queries."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from urllib.parse import urlencode
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
+from urllib.parse import quote, urlencode
 
 from django.db.models import FilteredRelation, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import get_format
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AudienceGroup, User
@@ -22,12 +32,22 @@ SORTS = ("-rate", "rate", "name", "-completed", "completed", "-target_rate", "ta
 DEFAULT_SORT = "-rate"
 TREND_DAYS = 90
 RECENT_EXPORTS = 5
+# The rendered report (all of the page but the reader's exports) is cached per root, unit,
+# filters, language, day and statistics run: a new run changes the key, so new figures show at
+# once. Bump the version when the fragment's markup changes, so a deploy never serves the old
+# markup. The timeout bounds how long the renderings of past runs stay in the cache, and how
+# long a renamed unit or course may keep its old name on a page when no run follows.
+BODY_CACHE_VERSION = 1
+BODY_CACHE_SECONDS = 120
+DASH = "—"
 # Every figure of a cell (counts, target): read from the model so a new figure is carried along.
 STAT_FIELDS = tuple(
     f.attname
     for f in UnitStat._meta.concrete_fields
     if f.name not in ("id", "unit", "course_key", "audience_group", "computed_at")
 )
+# All the columns of a stats row, in the model's field order (the first one is the primary key).
+CELL_FIELDS = tuple(f.attname for f in UnitStat._meta.concrete_fields)
 
 
 def report_root(*, user: User) -> Unit | None:
@@ -120,21 +140,68 @@ class TrendPoint:
 
 
 @dataclass
+class ReportDisplay:
+    """Display strings of the page's figures. Rows and cells are dicts: the template language
+    finds a dict key at the first try, an attribute only after a failed subscript."""
+
+    children: list[dict]
+    total: dict
+    by_course: list[dict]
+    by_group: list[dict]
+
+
+@dataclass
 class UnitReport:
+    """One page of a unit's report, for an official whose scope starts at `root`.
+
+    The breadcrumb and the figures (summary, children, breakdowns, trend) are read on first
+    use, after the statistics run that dates them: a page served from the cache never reads
+    them, and figures read after their run are never older than it."""
+
     unit: Unit
+    root: Unit
     filters: ReportFilters
-    breadcrumb: list[Unit]
-    summary: UnitStat
-    children: list[ReportRow]
-    by_course: list[BreakdownRow]
-    by_group: list[BreakdownRow]
-    trend: list[TrendPoint]
+    courses: dict[int, str]
     computed_at: datetime | None
-    exports: list[ExportJob] = field(default_factory=list)
+    run_id: int | None = None
+    today: date = field(default_factory=timezone.localdate)
 
     @property
     def rank_metric(self) -> str:
         return _rank_metric(self.filters.sort)
+
+    @cached_property
+    def breadcrumb(self) -> list[Unit]:
+        return report_breadcrumb(root=self.root, unit=self.unit)
+
+    @cached_property
+    def _cells(self) -> tuple[UnitStat, list[BreakdownRow], list[BreakdownRow]]:
+        return unit_cells(unit=self.unit, filters=self.filters, courses=self.courses)
+
+    @property
+    def summary(self) -> UnitStat:
+        return self._cells[0]
+
+    @property
+    def by_course(self) -> list[BreakdownRow]:
+        return self._cells[1]
+
+    @property
+    def by_group(self) -> list[BreakdownRow]:
+        return self._cells[2]
+
+    @cached_property
+    def children(self) -> list[ReportRow]:
+        return children_rows(unit=self.unit, filters=self.filters)
+
+    @cached_property
+    def trend(self) -> list[TrendPoint]:
+        return unit_trend(unit=self.unit, today=self.today)
+
+    @cached_property
+    def display(self) -> ReportDisplay:
+        """The figures as the page shows them, in the active language."""
+        return report_display(self)
 
 
 def _stat(unit_id: int, values: dict | None = None) -> UnitStat:
@@ -201,21 +268,14 @@ def children_rows(*, unit: Unit, filters: ReportFilters) -> list[ReportRow]:
                 ),
             )
         )
-        .values("pk", "code", "name", "kind", "cell__pk", *(f"cell__{f}" for f in STAT_FIELDS))
+        .values_list("pk", "code", "name", "kind", *(f"cell__{f}" for f in CELL_FIELDS))
     )
     rows = []
-    for child in children:
-        values = {}
-        if child["cell__pk"] is not None:
-            values = {name: child[f"cell__{name}"] for name in STAT_FIELDS}
-        rows.append(
-            ReportRow(
-                code=child["code"],
-                name=child["name"],
-                kind=child["kind"],
-                stat=_stat(child["pk"], values),
-            )
-        )
+    for pk, code, name, kind, *cell in children:
+        # A stored cell is loaded from its columns (all of them, in field order) as the ORM
+        # loads a row, without Model.__init__'s keyword path.
+        stat = UnitStat.from_db(children.db, CELL_FIELDS, cell) if cell[0] is not None else None
+        rows.append(ReportRow(code=code, name=name, kind=kind, stat=stat or _stat(pk)))
     return rows_sort(rows, filters.sort)
 
 
@@ -269,14 +329,21 @@ def unit_trend(*, unit: Unit, today: date | None = None) -> list[TrendPoint]:
     return points
 
 
-def figures_computed_at() -> datetime | None:
-    """When the statistics engine last finished: the age of every figure on the page."""
-    return (
+def figures_run() -> tuple[int | None, datetime | None]:
+    """The latest finished statistics run (id, finished_at): the age of every figure on the
+    page, and the version of its cached rendering."""
+    run = (
         StatsRun.objects.filter(finished_at__isnull=False)
-        .order_by("-finished_at")
-        .values_list("finished_at", flat=True)
+        .order_by("-finished_at", "-pk")
+        .values_list("pk", "finished_at")
         .first()
     )
+    return run or (None, None)
+
+
+def figures_computed_at() -> datetime | None:
+    """When the statistics engine last finished: the age of every figure on the page."""
+    return figures_run()[1]
 
 
 def filters_label(*, params: dict, courses: dict[int, str]) -> str:
@@ -295,18 +362,127 @@ def recent_exports(*, user: User, unit: Unit, courses: dict[int, str]) -> list[E
 
 
 def unit_report(
-    *, user: User, root: Unit, unit: Unit, filters: ReportFilters, courses: dict[int, str]
+    *, root: Unit, unit: Unit, filters: ReportFilters, courses: dict[int, str]
 ) -> UnitReport:
-    summary, by_course, by_group = unit_cells(unit=unit, filters=filters, courses=courses)
+    """The report on `unit` as an official of `root` sees it, and nothing of that official:
+    the report is shared (cached) between them. Its figures are read when first used."""
+    run_id, computed_at = figures_run()  # first: figures read afterwards are at least this new
     return UnitReport(
         unit=unit,
+        root=root,
         filters=filters,
-        breadcrumb=report_breadcrumb(root=root, unit=unit),
-        summary=summary,
-        children=children_rows(unit=unit, filters=filters),
-        by_course=by_course,
-        by_group=by_group,
-        trend=unit_trend(unit=unit),
-        computed_at=figures_computed_at(),
-        exports=recent_exports(user=user, unit=unit, courses=courses),
+        courses=courses,
+        computed_at=computed_at,
+        run_id=run_id,
+    )
+
+
+def report_body_key(*, report: UnitReport) -> str | None:
+    """The cache key of the page's rendered report, or None when no run has finished (figures
+    written outside the engine, as in tests and fresh installs, are never cached).
+
+    Everything the fragment depends on is in the key: the official's root (the breadcrumb
+    starts there), the unit, the filters, the language, the day (the trend ends today) and the
+    run. Officials of different scopes never share an entry. The run is named by its id and
+    the microsecond it finished: databases sharing one cache (development, tests) have runs
+    of the same id, never of the same id and instant."""
+    if report.run_id is None or report.computed_at is None:
+        return None
+    filters = report.filters
+    parts = (
+        "reports:body",
+        BODY_CACHE_VERSION,
+        report.root.pk,
+        report.unit.pk,
+        filters.course_key,
+        filters.group_key,
+        filters.sort,
+        get_language(),
+        report.today.isoformat(),
+        report.run_id,
+        report.computed_at.astimezone(UTC).strftime("%Y%m%d%H%M%S%f"),
+    )
+    return ":".join(str(part) for part in parts)
+
+
+# Display --------------------------------------------------------------------------------
+
+
+def count_text(value: int | None, thousands: str) -> str:
+    """A whole number grouped in thousands: 21500 -> "21.500" with thousands=".";
+    what `django.utils.numberformat.format(..., grouping=3, force_grouping=True)` gives."""
+    if value is None:
+        return DASH
+    return f"{value:,}".replace(",", thousands)
+
+
+def percent_text(value: float | None, decimal: str) -> str:
+    """A rate with one decimal: 75.9 -> "75,9%" with decimal=","; what `floatformat:1` gives
+    for the rates of UnitStat, already rounded to one decimal."""
+    if value is None:
+        return DASH
+    return f"{value:.1f}".replace(".", decimal) + "%"
+
+
+def separators() -> tuple[str, str]:
+    """The active language's thousands and decimal separators ("." and "," in Vietnamese)."""
+    return get_format("THOUSAND_SEPARATOR"), get_format("DECIMAL_SEPARATOR")
+
+
+def unit_url_parts() -> tuple[str, str]:
+    """The report URL of a unit is prefix + code + suffix: reversed once, not once per row."""
+    prefix, _placeholder, suffix = reverse("reports:unit", args=["0"]).rpartition("0")
+    return prefix, suffix
+
+
+def _cells_text(stat: UnitStat, thousands: str, decimal: str) -> dict[str, SafeString]:
+    """A stats row's figures as the tables show them. Made of digits, the (escaped) separators,
+    "%" and a dash, they are safe HTML: the template need not escape them again."""
+    return {
+        "learners": SafeString(count_text(stat.learners, thousands)),
+        "enrolled": SafeString(count_text(stat.enrolled, thousands)),
+        "started": SafeString(count_text(stat.started, thousands)),
+        "completed": SafeString(count_text(stat.completed, thousands)),
+        "rate": SafeString(percent_text(stat.completion_rate, decimal)),
+        "certified": SafeString(count_text(stat.certified, thousands)),
+        "target": SafeString(count_text(stat.target, thousands) if stat.target else DASH),
+        "target_rate": SafeString(percent_text(stat.target_rate, decimal)),
+    }
+
+
+def report_display(report: UnitReport) -> ReportDisplay:
+    """One pass over the figures: numbers formatted for the active language, links built from
+    one reversed prefix, kind labels translated once per kind. Names stay plain text, escaped
+    by the template."""
+    thousands, decimal = (conditional_escape(separator) for separator in separators())
+    prefix, suffix = unit_url_parts()
+    query = report.filters.query()
+    kinds: dict[str, str] = {}
+    children = []
+    for row in report.children:
+        if row.kind not in kinds:
+            kinds[row.kind] = str(row.kind_label)
+        cells = _cells_text(row.stat, thousands, decimal)
+        cells["rank"] = SafeString(DASH if row.rank is None else row.rank)
+        cells["href"] = f"{prefix}{quote(row.code, safe='')}{suffix}{query}"
+        cells["name"] = row.name
+        cells["kind"] = kinds[row.kind]
+        children.append(cells)
+
+    def breakdown(rows: list[BreakdownRow]) -> list[dict]:
+        return [
+            {
+                "label": row.label,
+                "enrolled": SafeString(count_text(row.stat.enrolled, thousands)),
+                "completed": SafeString(count_text(row.stat.completed, thousands)),
+                "rate": SafeString(percent_text(row.stat.completion_rate, decimal)),
+            }
+            for row in rows
+        ]
+
+    return ReportDisplay(
+        children=children,
+        total=_cells_text(report.summary, thousands, decimal),
+        by_course=breakdown(report.by_course),
+        by_group=breakdown(report.by_group),
     )

@@ -1,19 +1,36 @@
 """Officials' report pages. Every view starts from the user's report root (their unit's subtree):
 a unit or export outside it is "not found", never shown, and that is checked before the method."""
 
+import logging
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from .exports import export_filename, export_job_create
 from .forms import ExportForm, ReportFilterForm
 from .models import ExportJob
-from .selectors import filters_label, report_courses, report_root, report_unit, unit_report
+from .selectors import (
+    BODY_CACHE_SECONDS,
+    DEFAULT_SORT,
+    UnitReport,
+    filters_label,
+    recent_exports,
+    report_body_key,
+    report_courses,
+    report_root,
+    report_unit,
+    unit_report,
+)
+
+logger = logging.getLogger(__name__)
 
 SAFE_METHODS = ["GET", "HEAD"]
 
@@ -52,6 +69,42 @@ def _job_or_404(request, root, pk):
     return job
 
 
+def _report_body(report: UnitReport) -> SafeString:
+    """The report (everything but the exports), from the cache when this run's rendering is
+    there. Only called once the unit is known to be in the official's scope.
+
+    Rendered without the request, so nothing of the reader (CSRF token, name, exports) can
+    enter the shared fragment, and from the validated filters rather than the raw query
+    string, so one key always holds the same HTML. A cache that fails costs the rendering,
+    never the page."""
+    key = report_body_key(report=report)
+    if key is not None:
+        try:
+            html = cache.get(key)
+        except Exception:
+            logger.warning("report cache unavailable", exc_info=True)
+            key = None
+        else:
+            if html is not None:
+                return mark_safe(html)  # rendered, and escaped, by the template below
+    filters = report.filters
+    form = ReportFilterForm(
+        initial={
+            "course": filters.course_id,
+            "group": filters.group,
+            "sort": "" if filters.sort == DEFAULT_SORT else filters.sort,
+        },
+        courses=report.courses,
+    )
+    html = render_to_string("reports/_report_body.html", {"report": report, "form": form})
+    if key is not None:
+        try:
+            cache.set(key, str(html), BODY_CACHE_SECONDS)
+        except Exception:
+            logger.warning("report cache unavailable", exc_info=True)
+    return html
+
+
 def _bad_request(request, unit, form):
     context = {"unit": unit, "errors": form.error_texts()}
     return render(request, "reports/bad_request.html", context, status=400)
@@ -73,12 +126,20 @@ def unit_page(request, code, root):
     if not form.is_valid():
         return _bad_request(request, unit, form)
     filters = form.filters()
-    report = unit_report(user=request.user, root=root, unit=unit, filters=filters, courses=courses)
+    report = unit_report(root=root, unit=unit, filters=filters, courses=courses)
+    body = _report_body(report)
     export_form = ExportForm(
         initial={"course": filters.course_id, "group": filters.group, "sort": filters.sort},
         courses=courses,
     )
-    context = {"report": report, "form": form, "export_form": export_form, "root": root}
+    context = {
+        "report": report,
+        "body": body,
+        "form": form,
+        "export_form": export_form,
+        "exports": recent_exports(user=request.user, unit=unit, courses=courses),
+        "root": root,
+    }
     return render(request, "reports/unit_report.html", context)
 
 

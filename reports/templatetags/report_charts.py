@@ -2,12 +2,15 @@
 
 from django import template
 from django.template.defaultfilters import floatformat
-from django.utils.formats import date_format, get_format
+from django.utils.formats import get_format
+from django.utils.html import conditional_escape
 from django.utils.numberformat import format as number_format
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.selectors import role_root_unit
+from reports.selectors import count_text
 
 register = template.Library()
 
@@ -38,6 +41,8 @@ def count(value) -> str:
     which `intcomma` does not do for Vietnamese."""
     if value is None:
         return "—"
+    if isinstance(value, int):
+        return count_text(value, get_format("THOUSAND_SEPARATOR"))
     return number_format(
         value,
         get_format("DECIMAL_SEPARATOR"),
@@ -67,7 +72,8 @@ def nice_ceiling(value: int) -> int:
 
 
 def _day(day) -> str:
-    return date_format(day, "d/m/Y")
+    """The day as `date_format(day, "d/m/Y")` writes it, without parsing a format per point."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
 
 @register.inclusion_tag("reports/_trend_chart.html")
@@ -85,6 +91,18 @@ def trend_chart(points) -> dict:
     line = "M" + " L".join(f"{x},{y}" for x, y in coordinates)
     area = f"{line} L{CHART_WIDTH},{CHART_HEIGHT} L0,{CHART_HEIGHT} Z"
     start, end = points[0].day, points[-1].day
+    # The hidden table's cells, formatted in one pass: digits, "/" and the (escaped) separator
+    # are safe HTML, so the template does not escape them one by one.
+    thousands = conditional_escape(get_format("THOUSAND_SEPARATOR"))
+    days = [
+        {
+            "day": SafeString(_day(point.day)),
+            "completed": SafeString(count_text(point.completed, thousands)),
+            "cumulative": SafeString(count_text(point.cumulative, thousands)),
+        }
+        for point in points
+        if point.completed
+    ]
     description = ngettext(
         "%(total)s completion from %(start)s to %(end)s.",
         "%(total)s completions from %(start)s to %(end)s.",
@@ -92,7 +110,7 @@ def trend_chart(points) -> dict:
     ) % {"total": count(total), "start": _day(start), "end": _day(end)}
     return {
         "points": points,
-        "days": [point for point in points if point.completed],
+        "days": days,
         "line": line,
         "area": area,
         "width": CHART_WIDTH,
