@@ -1,5 +1,7 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -74,6 +76,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        indexes = [
+            # Registered learners per counted unit and group, read from the index alone.
+            models.Index(
+                Coalesce("workplace_unit", "home_unit"),
+                "audience_group",
+                include=["workplace_unit", "home_unit"],
+                condition=Q(is_active=True),
+                name="user_population_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email

@@ -23,18 +23,20 @@ from .models import (
     LessonKind,
     QuizAttempt,
     StaleCell,
+    local_day,
+    stats_shard,
 )
 from .sanitize import text_fold
 
 
 def stale_cell_mark(*, enrollment: Enrollment) -> None:
     if enrollment.unit_id is not None:
-        completed = enrollment.completed_at
         StaleCell.objects.create(
             unit_id=enrollment.unit_id,
             course_id=enrollment.course_id,
             audience_group=enrollment.audience_group,
-            day=timezone.localdate(completed) if completed else None,
+            shard=stats_shard(enrollment.user_id),
+            day=local_day(enrollment.completed_at),
         )
 
 

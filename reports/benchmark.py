@@ -286,9 +286,13 @@ def bench_stats(
     if engine is not None:
         say("full rebuild (warm-up)")
         figures["full_rebuild_first_s"] = round(_timed(engine.stats_full_rebuild)[0], 3)
-        say("full rebuild (timed)")
-        elapsed, run = _timed(engine.stats_full_rebuild)
-        figures["full_rebuild_s"] = round(elapsed, 3)
+        say("full rebuild (timed, best of 3 like the floor)")
+        timings = []
+        for _ in range(3):
+            elapsed, run = _timed(engine.stats_full_rebuild)
+            timings.append(elapsed)
+        figures["full_rebuild_s"] = round(min(timings), 3)
+        figures["full_rebuild_runs_s"] = [round(t, 3) for t in timings]
         figures["full_rebuild_cells_written"] = run.cells_written
     else:
         figures["full_rebuild_s"] = figures["full_rebuild_first_s"] = None

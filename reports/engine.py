@@ -1,41 +1,58 @@
 """The statistics engine: completion figures per unit subtree, course and audience group.
 
-Two layers, both recomputed from source rows, never incremented:
-1. leaf cells (LeafStat, LeafDaily): learners whose own unit is exactly that unit, counted from
-   enrolments and users with SQL GROUP BY;
-2. rolled-up cells (UnitStat, DailyStat): a unit and everything below it, summed from the leaf
-   cells of its subtree. Leaf cells are bounded by units x courses x groups, not by learners,
-   so the roll-up is cheap whatever the number of enrolments.
+Three layers, all recomputed from source rows, never incremented:
+1. shards (LeafShard): enrolment counts per leaf course cell and learner id modulo
+   STATS_SHARDS, counted from the enrolments' covering index with SQL GROUP BY;
+2. leaf cells (LeafStat): learners whose own unit is exactly that unit, per course and group,
+   adding up the shards, with registered learners and targets; an all-courses cell adds up the
+   course cells;
+3. rolled-up cells (UnitStat): a unit and everything below it, summed in SQL from the leaf cells
+   of its subtree. Leaf cells are bounded by units x courses x groups, not by learners, so the
+   roll-up is cheap whatever the number of enrolments.
+
+The trend (DailyStat, completions per unit subtree and day) is counted per unit and day from the
+enrolments' day index and summed up the tree in the same statement.
 
 Course cells count enrolments; the all-courses cell adds up its course cells (so the course
 breakdown always sums to the total), and "registered learners" counts people.
 
-The incremental run recomputes leaf cells only for the (unit, course) pairs named by
-`courses.StaleCell` rows (written in the same transaction as each change) and by learners whose
-profile changed, rolls up the affected course keys, and writes only the cells whose figures
-changed. The full rebuild recomputes every leaf cell. Both end in the same table.
+The incremental run recounts only the shards named by `courses.StaleCell` rows (written in the
+same transaction as each change) and by learners who moved: changes fall mostly on the busiest
+cells, and a shard holds a sixteenth of a cell. Then it rebuilds the leaf cells of the units
+whose shards changed, the units above them, and the trend of the days named. A published,
+unpublished or (re)assigned course is recounted everywhere. Every write is a diff against the
+stored rows, so a run touches only what changed and any run can be repeated. The full rebuild
+recomputes every shard and cell. Both end in the same table.
 """
 
+import gc
 import logging
 import time
 import uuid
-from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
-from datetime import time as dtime
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from courses.models import Assignment, Course, CourseStatus, Enrollment, StaleCell
+from courses.models import (
+    STATS_SHARDS,
+    Assignment,
+    Course,
+    CourseStatus,
+    Enrollment,
+    StaleCell,
+    stats_shard,
+)
 from units.models import Unit
 
-from .models import ALL_COURSES, ALL_GROUPS, DailyStat, LeafDaily, LeafStat, StatsRun, UnitStat
+from .models import ALL_COURSES, ALL_GROUPS, StatsRun
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +61,11 @@ LOCK_TTL_S = 15 * 60
 TREND_DAYS = 180
 FIELDS = ("learners", "enrolled", "started", "completed", "certified", "target", "target_completed")
 LEARNERS, ENROLLED, STARTED, COMPLETED, CERTIFIED, TARGET, TARGET_COMPLETED = range(len(FIELDS))
-PAIRS_PER_QUERY = 2000
+ROWS_PER_STATEMENT = 500
+# An incremental run recounts every shard (one scan) rather than the stale ones (one lookup
+# each) when more than this share of all shards is stale.
+WHOLE_RECOUNT_SHARE = 0.1
+TEMP_TABLES = ("stats_closure", "stats_diff")
 
 Cell = tuple[int, int, str]  # (unit id, course key, audience group)
 Counts = list[int]  # in FIELDS order
@@ -70,6 +91,132 @@ def engine_lock(wait_s: float = 0):
             cache.delete(LOCK_KEY)
 
 
+# SQL helpers ------------------------------------------------------------------------------
+
+
+def _marks(count: int, width: int = 1) -> str:
+    """`%s, %s` for a list, `(%s, %s), (%s, %s)` for rows of `width` values."""
+    one = "%s" if width == 1 else "(" + ", ".join(["%s"] * width) + ")"
+    return ", ".join([one] * count)
+
+
+def _chunks(rows: Sequence):
+    """The rows in one piece on PostgreSQL (they travel as arrays), in pieces elsewhere."""
+    size = max(len(rows), 1) if connection.vendor == "postgresql" else ROWS_PER_STATEMENT
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _in(column: str, values: Iterable, sql_type: str = "bigint") -> tuple[str, list]:
+    """`column` is one of `values`: a single array parameter on PostgreSQL (parsing thousands
+    of placeholders costs more than the query), a list of placeholders elsewhere."""
+    values = sorted(values)
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::{sql_type}[])", [values]
+    if not values:
+        return "1 = 0", []
+    return f"{column} IN ({_marks(len(values))})", values
+
+
+def _rows(rows: Sequence[Sequence], sql_types: Sequence[str]) -> tuple[str, list]:
+    """A table of `rows`: unnest() of one array per column on PostgreSQL, VALUES elsewhere."""
+    if connection.vendor == "postgresql":
+        columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in sql_types]
+        arrays = ", ".join(f"%s::{t}[]" for t in sql_types)
+        return f"SELECT * FROM unnest({arrays})", columns
+    return f"VALUES {_marks(len(rows), len(sql_types))}", [v for row in rows for v in row]
+
+
+@contextmanager
+def _statistics_cursor():
+    """A cursor inside the run's transaction; its temporary tables are dropped at the end (or
+    rolled back with it).
+
+    On PostgreSQL the recount reads whole indexes that stay in memory: random reads cost what
+    sequential ones do, and just-in-time compilation costs more than it saves here."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL random_page_cost = 1.1")
+            cursor.execute("SET LOCAL jit = off")
+        yield cursor
+        schema = "pg_temp" if connection.vendor == "postgresql" else "temp"
+        for table in TEMP_TABLES:
+            cursor.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
+
+
+def _upsert(cursor, table: str, columns: Sequence[str], keys: Sequence[str], rows, types) -> int:
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
+    for chunk in _chunks(rows):
+        values, params = _rows(chunk, types)
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) {values} "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}",
+            params,
+        )
+    return len(rows)
+
+
+def _delete_keys(cursor, table: str, keys: Sequence[str], rows, types) -> int:
+    for chunk in _chunks(rows):
+        values, params = _rows(chunk, types)
+        cursor.execute(f"DELETE FROM {table} WHERE ({', '.join(keys)}) IN ({values})", params)
+    return len(rows)
+
+
+def _merge(
+    cursor,
+    *,
+    table: str,
+    keys: Sequence[str],
+    values: Sequence[str],
+    source: str,
+    params: Sequence = (),
+    scope: str = "",
+    scope_params: Sequence = (),
+    stamps: Sequence[str] = (),
+    changed_units: set[int] | None = None,
+) -> int:
+    """Make the rows of `table` within `scope` equal the rows the `source` SELECT returns.
+
+    One full join finds the rows that differ, are missing or are gone; only those are written
+    (with `stamps` set on them), so a run over unchanged figures writes nothing. The units of
+    the rows written are added to `changed_units` when given."""
+    same_key = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+    differs = " OR ".join(f"t.{v} <> s.{v}" for v in values)
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE stats_diff AS WITH source AS ({source}) "
+        f"SELECT t.id AS existing_id, (s.{keys[0]} IS NULL) AS gone, "
+        + ", ".join(
+            [f"COALESCE(s.{k}, t.{k}) AS {k}" for k in keys]
+            + [f"s.{c}" for c in (*values, *stamps)]
+        )
+        + f" FROM source s FULL JOIN (SELECT * FROM {table} WHERE {scope or '1 = 1'}) t "
+        f"ON {same_key} WHERE t.id IS NULL OR s.{keys[0]} IS NULL OR {differs}",
+        [*params, *scope_params],
+    )
+    if changed_units is not None:
+        cursor.execute("SELECT DISTINCT unit_id FROM stats_diff")
+        changed_units.update(unit_id for (unit_id,) in cursor.fetchall())
+    assignments = ", ".join(f"{c} = d.{c}" for c in (*values, *stamps))
+    cursor.execute(
+        f"UPDATE {table} SET {assignments} FROM stats_diff d "
+        f"WHERE d.existing_id = {table}.id AND NOT d.gone"
+    )
+    written = max(cursor.rowcount, 0)
+    columns = ", ".join((*keys, *values, *stamps))
+    cursor.execute(
+        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM stats_diff "
+        "WHERE existing_id IS NULL"
+    )
+    written += max(cursor.rowcount, 0)
+    cursor.execute(
+        f"DELETE FROM {table} WHERE id IN (SELECT existing_id FROM stats_diff WHERE gone)"
+    )
+    written += max(cursor.rowcount, 0)
+    cursor.execute("DROP TABLE stats_diff")
+    return written
+
+
 # Source reads ---------------------------------------------------------------------------
 
 
@@ -77,117 +224,79 @@ def _published_course_ids() -> list[int]:
     return list(Course.objects.filter(status=CourseStatus.PUBLISHED).values_list("id", flat=True))
 
 
-def _enrollment_counts(*, pairs=None, course_ids=None) -> dict[Cell, Counts]:
-    """Enrolment counts per (unit, course, group): one GROUP BY over the enrolments, restricted
-    to the given (unit, course) pairs or courses when named."""
-    published = _published_course_ids()
-    if course_ids is not None:
-        published = [c for c in published if c in course_ids]
-    if not published:
-        return {}
-    select = (
-        "SELECT e.unit_id, e.course_id, e.audience_group, COUNT(*), COUNT(e.started_at), "
-        "COUNT(e.completed_at), SUM(CASE WHEN e.certified THEN 1 ELSE 0 END) "
-        "FROM courses_enrollment e WHERE e.is_active AND e.unit_id IS NOT NULL "
-        f"AND e.course_id IN ({', '.join(['%s'] * len(published))}) "
+def _recount_shards(cursor, published: list[int], *, shards=None) -> tuple[int, set[int]]:
+    """LeafShard from the enrolments: one GROUP BY over their covering index, for every shard
+    or the (unit, course, group, shard) shards named. Returns the rows written and the units
+    whose counts changed."""
+    in_published, params = _in("e.course_id", published)
+    shard = f"MOD(e.user_id, {STATS_SHARDS})"  # the very expression of the index
+    source = (
+        f"SELECT e.unit_id, e.course_id AS course_key, e.audience_group, {shard} AS shard, "
+        "COUNT(*) AS enrolled, COUNT(e.started_at) AS started, "
+        "COUNT(e.completed_at) AS completed, "
+        "SUM(CASE WHEN e.certified THEN 1 ELSE 0 END) AS certified "
+        f"FROM courses_enrollment e WHERE e.is_active AND e.unit_id IS NOT NULL AND {in_published} "
     )
-    group_by = " GROUP BY e.unit_id, e.course_id, e.audience_group"
-    batches: list[tuple[str, list]] = []
-    if pairs is None:
-        batches.append((select + group_by, list(published)))
-    else:
-        pairs = sorted(p for p in pairs if p[1] in set(published))
-        for start in range(0, len(pairs), PAIRS_PER_QUERY):
-            chunk = pairs[start : start + PAIRS_PER_QUERY]
-            values = ", ".join(["(%s, %s)"] * len(chunk))
-            sql = select + f"AND (e.unit_id, e.course_id) IN (VALUES {values})" + group_by
-            batches.append((sql, [*published, *(v for pair in chunk for v in pair)]))
-    cells: dict[Cell, Counts] = {}
-    with connection.cursor() as cursor:
-        for sql, params in batches:
-            cursor.execute(sql, params)
-            for unit_id, course_id, group, enrolled, started, completed, certified in cursor:
-                cells[(unit_id, course_id, group)] = [
-                    0,
-                    enrolled,
-                    started,
-                    completed,
-                    int(certified or 0),
-                    0,
-                    0,
-                ]
-    return cells
-
-
-def population_counts(*, unit_ids=None) -> dict[tuple[int, str], int]:
-    """Registered learners per (unit, audience group): counted where they work, else live."""
-    qs = User.objects.filter(is_active=True).annotate(
-        counted_unit=Coalesce("workplace_unit_id", "home_unit_id")
+    keys = ("unit_id", "course_key", "audience_group", "shard")
+    scope, scope_params = "", []
+    if shards is not None:
+        values, scope_params = _rows(sorted(shards), ("bigint", "bigint", "text", "bigint"))
+        scope = f"({', '.join(keys)}) IN ({values})"
+        source += f"AND (e.unit_id, e.course_id, e.audience_group, {shard}) IN ({values}) "
+        params = [*params, *scope_params]
+    source += f"GROUP BY e.unit_id, e.course_id, e.audience_group, {shard}"
+    changed: set[int] = set()
+    written = _merge(
+        cursor,
+        table="reports_leafshard",
+        keys=keys,
+        values=("enrolled", "started", "completed", "certified"),
+        source=source,
+        params=params,
+        scope=scope,
+        scope_params=scope_params,
+        changed_units=changed,
     )
-    qs = qs.filter(counted_unit__isnull=False)
-    if unit_ids is not None:
-        qs = qs.filter(counted_unit__in=unit_ids)
-    rows = qs.values_list("counted_unit", "audience_group").annotate(n=Count("id")).order_by()
-    return {(unit_id, group): n for unit_id, group, n in rows}
+    return written, changed
 
 
-def _daily_counts(*, unit_days=None) -> dict[tuple[int, object], int]:
-    """Course completions per (unit, local day) in the trend window, or on the days named."""
-    since = timezone.localdate() - timedelta(days=TREND_DAYS)
-    offset = _fixed_utc_offset_s()
-    if unit_days is None and connection.vendor == "postgresql" and offset is not None:
-        return _daily_counts_fast(since=since, offset_s=offset)
-    qs = Enrollment.objects.filter(
-        is_active=True, unit__isnull=False, course_id__in=_published_course_ids()
-    )
-    if unit_days is None:
-        qs = qs.filter(completed_at__gte=_day_start(since))
-    else:
-        days = sorted({d for _u, d in unit_days if d >= since})
-        if not days:
-            return {}
-        window = Q()
-        for day in days:
-            window |= Q(completed_at__gte=_day_start(day), completed_at__lt=_day_start(day, 1))
-        qs = qs.filter(window, unit_id__in={u for u, _d in unit_days})
-    rows = (
-        qs.annotate(day=TruncDate("completed_at"))
-        .values_list("unit_id", "day")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    counts = {(unit_id, day): n for unit_id, day, n in rows}
-    if unit_days is not None:
-        counts = {key: n for key, n in counts.items() if key in unit_days}
-    return counts
-
-
-def _fixed_utc_offset_s() -> int | None:
-    """The local zone's UTC offset when it never changes (Vietnam: +7, no daylight saving)."""
-    zone = timezone.get_current_timezone()
-    offsets = {datetime(2025, month, 1, 12, tzinfo=zone).utcoffset() for month in (1, 4, 7, 10)}
-    return int(offsets.pop().total_seconds()) if len(offsets) == 1 else None
-
-
-def _daily_counts_fast(*, since, offset_s: int) -> dict[tuple[int, object], int]:
-    """The same counts as the ORM path, with the local day taken by adding the fixed offset,
-    which PostgreSQL computes far faster than a named time zone conversion per row."""
-    published = _published_course_ids()
-    if not published:
-        return {}
+def _course_cells(cursor, *, unit_ids=None) -> dict[Cell, Counts]:
+    """Enrolment counts per leaf course cell, adding up its shards."""
     sql = (
-        "SELECT e.unit_id, (e.completed_at + %s * interval '1 second')::date, COUNT(*) "
-        "FROM courses_enrollment e WHERE e.is_active AND e.unit_id IS NOT NULL "
-        f"AND e.course_id IN ({', '.join(['%s'] * len(published))}) AND e.completed_at >= %s "
-        "GROUP BY 1, 2"
+        "SELECT unit_id, course_key, audience_group, SUM(enrolled), SUM(started), "
+        "SUM(completed), SUM(certified) FROM reports_leafshard"
     )
+    params: list = []
+    if unit_ids is not None:
+        condition, params = _in("unit_id", unit_ids)
+        sql += f" WHERE {condition}"
+    cursor.execute(sql + " GROUP BY unit_id, course_key, audience_group", params)
+    return {
+        (u, c, g): [0, int(enrolled), int(started), int(completed), int(certified), 0, 0]
+        for u, c, g, enrolled, started, completed, certified in cursor.fetchall()
+    }
+
+
+def population_counts() -> dict[tuple[int, str], int]:
+    """Registered learners per (unit, audience group): counted where they work, else live."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [offset_s, *published, _day_start(since)])
-        return {(unit_id, day): n for unit_id, day, n in cursor}
+        cursor.execute(
+            "SELECT COALESCE(workplace_unit_id, home_unit_id), audience_group, COUNT(*) "
+            "FROM accounts_user WHERE is_active "
+            "AND COALESCE(workplace_unit_id, home_unit_id) IS NOT NULL "
+            "GROUP BY COALESCE(workplace_unit_id, home_unit_id), audience_group"
+        )
+        return {(unit_id, group): n for unit_id, group, n in cursor.fetchall()}
 
 
-def _day_start(day, plus_days: int = 0):
-    return timezone.make_aware(datetime.combine(day + timedelta(days=plus_days), dtime.min))
+def _stored_leaves(cursor, *, unit_ids=None) -> dict[Cell, Counts]:
+    sql = f"SELECT unit_id, course_key, audience_group, {', '.join(FIELDS)} FROM reports_leafstat"
+    params: list = []
+    if unit_ids is not None:
+        condition, params = _in("unit_id", unit_ids)
+        sql += f" WHERE {condition}"
+    cursor.execute(sql, params)
+    return {(u, c, g): list(counts) for u, c, g, *counts in cursor.fetchall()}
 
 
 # Leaf cells ------------------------------------------------------------------------------
@@ -232,116 +341,122 @@ def _complete_leaves(
     return cells
 
 
-def _ancestor_ids() -> tuple[dict[int, list[int]], dict[int, str]]:
+def _write_leaves(cursor, leaves: dict[Cell, Counts], *, existing: dict[Cell, Counts]) -> int:
+    """Make the leaf cells of the units `existing` was read for equal `leaves`."""
+    keys = ("unit_id", "course_key", "audience_group")
+    types = ("bigint", "integer", "text")
+    changed = [(*key, *counts) for key, counts in leaves.items() if existing.get(key) != counts]
+    gone = [key for key in existing if key not in leaves]
+    written = _upsert(
+        cursor,
+        "reports_leafstat",
+        [*keys, *FIELDS],
+        keys,
+        changed,
+        (*types, *["integer"] * len(FIELDS)),
+    )
+    return written + _delete_keys(cursor, "reports_leafstat", keys, gone, types)
+
+
+# Roll-ups, in SQL ----------------------------------------------------------------------------
+
+
+def _closure(cursor) -> None:
+    """Every unit with itself and each of its ancestors, from the parent links."""
+    cursor.execute(
+        "CREATE TEMPORARY TABLE stats_closure AS "
+        "WITH RECURSIVE chain(unit_id, ancestor_id) AS ("
+        "SELECT id, id FROM units_unit "
+        "UNION ALL SELECT chain.unit_id, u.parent_id FROM chain "
+        "JOIN units_unit u ON u.id = chain.ancestor_id WHERE u.parent_id IS NOT NULL"
+        ") SELECT unit_id, ancestor_id FROM chain"
+    )
+    if connection.vendor == "postgresql":
+        cursor.execute("ANALYZE stats_closure")
+
+
+def _roll_up(cursor, *, unit_ids: set[int] | None, now) -> int:
+    """UnitStat of the given units (all when None) from the leaf cells of their subtrees, with
+    the all-groups column; a course cell's registered learners are its unit's and group's."""
+    where, params, scope = "", [], ""
+    if unit_ids is not None:
+        condition, params = _in("c.ancestor_id", unit_ids)
+        where, scope = f"WHERE {condition}", _in("unit_id", unit_ids)[0]
+    sums = ", ".join(f"SUM(l.{f}) AS {f}" for f in FIELDS)
+    resum = ", ".join(f"SUM({f})" for f in FIELDS)
+    others = ", ".join(FIELDS[1:])
+    source = (
+        f"WITH sums AS (SELECT c.ancestor_id AS unit_id, l.course_key, l.audience_group, {sums} "
+        "FROM reports_leafstat l JOIN stats_closure c ON c.unit_id = l.unit_id "
+        f"{where} GROUP BY c.ancestor_id, l.course_key, l.audience_group), "
+        "cells AS (SELECT * FROM sums UNION ALL "
+        f"SELECT unit_id, course_key, '{ALL_GROUPS}', {resum} FROM sums "
+        "GROUP BY unit_id, course_key) "
+        "SELECT unit_id, course_key, audience_group, "
+        f"CASE WHEN course_key = {ALL_COURSES} THEN learners ELSE COALESCE(MAX(CASE WHEN "
+        f"course_key = {ALL_COURSES} THEN learners END) OVER (PARTITION BY unit_id, "
+        f"audience_group), 0) END AS learners, {others}, %s AS computed_at FROM cells"
+    )
+    return _merge(
+        cursor,
+        table="reports_unitstat",
+        keys=("unit_id", "course_key", "audience_group"),
+        values=FIELDS,
+        stamps=("computed_at",),
+        source=source,
+        params=[*params, now],
+        scope=scope,
+        scope_params=params,
+    )
+
+
+def _recount_trend(cursor, published: list[int], *, days: set | None = None) -> int:
+    """DailyStat: course completions per unit subtree and local day within the trend window,
+    for every day or the days named. A day's completions are few and indexed, so a named day
+    is recounted whole, for every unit, straight from the enrolments."""
+    since = timezone.localdate() - timedelta(days=TREND_DAYS)
+    in_published, params = _in("e.course_id", published)
+    leaf = (
+        "SELECT e.completed_day AS day, e.unit_id, COUNT(*) AS completed "
+        "FROM courses_enrollment e WHERE e.is_active AND e.completed_day IS NOT NULL "
+        f"AND {in_published} AND e.completed_day >= %s AND e.unit_id IS NOT NULL "
+    )
+    params = [*params, since]
+    scope, scope_params = "", []
+    if days is not None:
+        scope, scope_params = _in("day", days, "date")
+        leaf += f"AND {_in('e.completed_day', days, 'date')[0]} "
+        params += scope_params
+    # Day first: the index is ordered that way, so the leaf counts need no hash table.
+    leaf += "GROUP BY e.completed_day, e.unit_id"
+    return _merge(
+        cursor,
+        table="reports_dailystat",
+        keys=("unit_id", "day"),
+        values=("completed",),
+        source=(
+            "SELECT c.ancestor_id AS unit_id, s.day, SUM(s.completed) AS completed "
+            f"FROM ({leaf}) s JOIN stats_closure c ON c.unit_id = s.unit_id "
+            "GROUP BY c.ancestor_id, s.day"
+        ),
+        params=params,
+        scope=scope,
+        scope_params=scope_params,
+    )
+
+
+def _ancestor_ids() -> dict[int, list[int]]:
     """Each unit's id with every ancestor's, read from the materialized paths."""
     units = list(Unit.objects.values_list("id", "code", "path"))
     id_by_code = {code: pk for pk, code, _path in units}
-    ancestors = {
+    return {
         pk: [id_by_code[c] for c in path.split("/") if c and c in id_by_code]
         for pk, _code, path in units
     }
-    return ancestors, {pk: path for pk, _code, path in units}
 
 
-def rollup(leaves, ancestors: dict[int, list[int]], *, only: set[int] | None = None):
-    """Sum leaf cells into every ancestor (and the all-groups column); `only` keeps the units
-    whose cells are wanted."""
-    totals: dict[Cell, Counts] = defaultdict(lambda: [0] * len(FIELDS))
-    for (unit_id, course_key, group), counts in leaves:
-        for ancestor in ancestors.get(unit_id, (unit_id,)):
-            if only is not None and ancestor not in only:
-                continue
-            for key in ((ancestor, course_key, group), (ancestor, course_key, ALL_GROUPS)):
-                target = totals[key]
-                for i, value in enumerate(counts):
-                    target[i] += value
-    # A course's "registered learners" is the whole population of the unit and group.
-    for (unit_id, course_key, group), counts in totals.items():
-        if course_key != ALL_COURSES:
-            population = totals.get((unit_id, ALL_COURSES, group))
-            counts[LEARNERS] = population[LEARNERS] if population else 0
-    return totals
-
-
-def rollup_daily(leaves, ancestors, *, only: set[int] | None = None):
-    totals: dict[tuple[int, object], int] = defaultdict(int)
-    for (unit_id, day), n in leaves:
-        for ancestor in ancestors.get(unit_id, (unit_id,)):
-            if only is None or ancestor in only:
-                totals[(ancestor, day)] += n
-    return totals
-
-
-# Writes: only what changed ------------------------------------------------------------------
-
-
-def _write_cells(model, cells: dict[Cell, Counts], *, scope: Q, now=None) -> int:
-    """Make the rows of `model` inside `scope` equal `cells`: upsert what differs, delete what
-    no longer exists."""
-    existing = {
-        (u, c, g): list(counts)
-        for u, c, g, *counts in model.objects.filter(scope).values_list(
-            "unit_id", "course_key", "audience_group", *FIELDS
-        )
-    }
-    extra = {"computed_at": now} if model is UnitStat else {}
-    changed = [
-        model(
-            unit_id=u, course_key=c, audience_group=g, **extra, **dict(zip(FIELDS, v, strict=True))
-        )
-        for (u, c, g), v in cells.items()
-        if existing.get((u, c, g)) != v
-    ]
-    model.objects.bulk_create(
-        changed,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["unit", "course_key", "audience_group"],
-        update_fields=[*FIELDS, *extra],
-    )
-    gone = [key for key in existing if key not in cells]
-    for start in range(0, len(gone), 500):
-        condition = Q()
-        for unit_id, course_key, group in gone[start : start + 500]:
-            condition |= Q(unit_id=unit_id, course_key=course_key, audience_group=group)
-        model.objects.filter(condition).delete()
-    return len(changed) + len(gone)
-
-
-def _write_days(model, counts: dict[tuple[int, object], int], *, scope: Q) -> int:
-    existing = dict(
-        ((u, d), n)
-        for u, d, n in model.objects.filter(scope).values_list("unit_id", "day", "completed")
-    )
-    changed = [
-        model(unit_id=u, day=d, completed=n)
-        for (u, d), n in counts.items()
-        if existing.get((u, d)) != n
-    ]
-    model.objects.bulk_create(
-        changed,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["unit", "day"],
-        update_fields=["completed"],
-    )
-    gone = [key for key in existing if key not in counts]
-    for start in range(0, len(gone), 500):
-        condition = Q()
-        for unit_id, day in gone[start : start + 500]:
-            condition |= Q(unit_id=unit_id, day=day)
-        model.objects.filter(condition).delete()
-    return len(changed) + len(gone)
-
-
-def _unit_day_scope(unit_days) -> Q:
-    scope = Q(pk__in=[])
-    by_day: dict[object, set[int]] = defaultdict(set)
-    for unit_id, day in unit_days:
-        by_day[day].add(unit_id)
-    for day, units in by_day.items():
-        scope |= Q(day=day, unit_id__in=units)
-    return scope
+def _above(unit_ids: Iterable[int], ancestors: dict[int, list[int]]) -> set[int]:
+    return {a for u in unit_ids for a in ancestors.get(u, (u,))}
 
 
 # Runs ------------------------------------------------------------------------------------
@@ -349,21 +464,39 @@ def _unit_day_scope(unit_days) -> Q:
 
 def stats_full_rebuild(*, wait_s: float = 300) -> StatsRun:
     """Recompute every cell from source rows (nightly, `rebuild_stats`, the admin button)."""
-    with engine_lock(wait_s=wait_s):
-        return _full_rebuild(previous=_last_run())
+    with engine_lock(wait_s=wait_s), _collector_paused():
+        previous = _last_run()
+        run, stale_rows = _start(StatsRun.Kind.FULL)
+        _reconcile_learners(since=previous.users_seen_until if previous else None)
+        return _recount_all(run, stale_rows)
 
 
 def stats_incremental() -> StatsRun | None:
     """Recompute only what changed since the last run; skipped while another run holds the lock."""
     try:
-        with engine_lock():
+        with engine_lock(), _collector_paused():
             previous = _last_run()
             if previous is None:
-                return _full_rebuild(previous=None)
+                run, stale_rows = _start(StatsRun.Kind.FULL)
+                _reconcile_learners(since=None)
+                return _recount_all(run, stale_rows)
             return _incremental(previous=previous)
     except EngineBusy:
         logger.info("statistics run skipped: another run is in progress")
         return None
+
+
+@contextmanager
+def _collector_paused():
+    """A run builds tens of thousands of short-lived lists and no reference cycles: Python's
+    cycle collector would only walk the whole heap over and over meanwhile."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _last_run() -> StatsRun | None:
@@ -377,7 +510,11 @@ def _start(kind: str):
     margin = timedelta(seconds=settings.STATS_WATERMARK_MARGIN_S)
     run.users_seen_until = run.courses_seen_until = run.started_at - margin
     # Only the rows read now are resolved by this run: anything marked later waits for the next.
-    stale_rows = list(StaleCell.objects.values_list("id", "unit_id", "course_id", "day"))
+    stale_rows = list(
+        StaleCell.objects.values_list(
+            "id", "unit_id", "course_id", "audience_group", "shard", "day"
+        )
+    )
     return run, stale_rows
 
 
@@ -390,35 +527,36 @@ def _finish(run: StatsRun, *, cells: int, stale_rows) -> StatsRun:
     return run
 
 
-def _full_rebuild(*, previous: StatsRun | None) -> StatsRun:
-    run, stale_rows = _start(StatsRun.Kind.FULL)
-    _reconcile_learners(since=previous.users_seen_until if previous else None)
-    ancestors, paths = _ancestor_ids()
-    with transaction.atomic():
+def _recount_all(run: StatsRun, stale_rows) -> StatsRun:
+    """Every cell from source rows: the full rebuild, and runs after a course changed."""
+    paths = dict(Unit.objects.values_list("id", "path"))
+    assignments = _assignments()
+    with _statistics_cursor() as cursor:
+        published = _published_course_ids()
+        written, _units = _recount_shards(cursor, published)
+        course_cells = _course_cells(cursor)
         population = population_counts()
-        course_cells = _enrollment_counts()
-        unit_ids = {u for u, _c, _g in course_cells} | {u for u, _g in population}
         leaves = _complete_leaves(
             course_cells,
-            unit_ids=unit_ids,
+            unit_ids={u for u, _c, _g in course_cells} | {u for u, _g in population},
             learners=population,
             paths=paths,
-            assignments=_assignments(),
+            assignments=assignments,
         )
-        written = _write_cells(LeafStat, leaves, scope=Q())
-        written += _write_cells(
-            UnitStat, rollup(leaves.items(), ancestors), scope=Q(), now=run.started_at
-        )
-        daily = _daily_counts()
-        written += _write_days(LeafDaily, daily, scope=Q())
-        written += _write_days(DailyStat, rollup_daily(daily.items(), ancestors), scope=Q())
-        return _finish(run, cells=written, stale_rows=stale_rows)
+        written += _write_leaves(cursor, leaves, existing=_stored_leaves(cursor))
+        _closure(cursor)
+        written += _roll_up(cursor, unit_ids=None, now=run.started_at)
+        written += _recount_trend(cursor, published)
+    return _finish(run, cells=written, stale_rows=stale_rows)
 
 
-def _reconcile_learners(*, since) -> tuple[set[tuple[int, int]], set[tuple[int, object]]]:
+Shard = tuple[int, int, str, int]  # (unit id, course id, audience group, shard)
+
+
+def _reconcile_learners(*, since) -> tuple[set[Shard], set[tuple[int, object]]]:
     """Enrolments follow learners who moved unit or changed audience group.
 
-    Returns the (unit, course) pairs and (unit, day) trend cells that changed, old and new."""
+    Returns the shards and (unit, day) trend cells that changed, old and new."""
     enrollments = Enrollment.objects.annotate(
         counted_unit=Coalesce("user__workplace_unit_id", "user__home_unit_id")
     ).filter(
@@ -430,104 +568,90 @@ def _reconcile_learners(*, since) -> tuple[set[tuple[int, int]], set[tuple[int, 
         enrollments = enrollments.filter(user__updated_at__gt=since)
     rows = list(
         enrollments.values_list(
-            "id", "unit_id", "course_id", "counted_unit", "user__audience_group", "completed_at"
+            "id",
+            "user_id",
+            "unit_id",
+            "course_id",
+            "audience_group",
+            "counted_unit",
+            "user__audience_group",
+            "completed_day",
         )
     )
-    pairs: set[tuple[int, int]] = set()
+    shards: set[Shard] = set()
     days: set[tuple[int, object]] = set()
-    paths = dict(Unit.objects.filter(id__in={r[3] for r in rows}).values_list("id", "path"))
-    for enrollment_id, old_unit, course_id, new_unit, group, completed_at in rows:
-        for unit_id in (old_unit, new_unit):
+    paths = dict(Unit.objects.filter(id__in={r[5] for r in rows}).values_list("id", "path"))
+    for enrollment_id, user_id, old_unit, course_id, old_group, new_unit, group, day in rows:
+        for unit_id, unit_group in ((old_unit, old_group), (new_unit, group)):
             if unit_id:
-                pairs.add((unit_id, course_id))
-                if completed_at:
-                    days.add((unit_id, timezone.localdate(completed_at)))
+                shards.add((unit_id, course_id, unit_group, stats_shard(user_id)))
+                if day:
+                    days.add((unit_id, day))
         Enrollment.objects.filter(pk=enrollment_id).update(
             unit_id=new_unit, unit_path=paths.get(new_unit, ""), audience_group=group
         )
-    return pairs, days
+    return shards, days
 
 
 def _incremental(*, previous: StatsRun) -> StatsRun:
     run, stale_rows = _start(StatsRun.Kind.INCREMENTAL)
-    pairs = {(unit_id, course_id) for _id, unit_id, course_id, _day in stale_rows}
-    days = {(unit_id, day) for _id, unit_id, _course, day in stale_rows if day}
-    moved_pairs, moved_days = _reconcile_learners(since=previous.users_seen_until)
-    pairs |= moved_pairs
+    shards = {(unit, course, group, shard) for _id, unit, course, group, shard, _d in stale_rows}
+    days = {(unit_id, day) for _id, unit_id, _course, _group, _shard, day in stale_rows if day}
+    moved_shards, moved_days = _reconcile_learners(since=previous.users_seen_until)
+    shards |= moved_shards
     days |= moved_days
     since = previous.courses_seen_until
-    changed_courses = set(
-        Course.objects.filter(updated_at__gt=since).values_list("id", flat=True)
-    ) | set(Assignment.objects.filter(updated_at__gt=since).values_list("course_id", flat=True))
+    if (
+        Course.objects.filter(updated_at__gt=since).exists()
+        or Assignment.objects.filter(updated_at__gt=since).exists()
+    ):
+        # Published, unpublished, archived or (re)assigned: that course changes everywhere.
+        return _recount_all(run, stale_rows)
     users_changed = User.objects.filter(updated_at__gt=previous.users_seen_until).exists()
-    if not (pairs or changed_courses or users_changed):
+    if not (shards or days or users_changed):
         return _finish(run, cells=0, stale_rows=stale_rows)
 
-    ancestors, paths = _ancestor_ids()
-    assignments = _assignments()
-    with transaction.atomic():
-        stored = {
-            (u, c, g): list(v)
-            for u, c, g, *v in LeafStat.objects.values_list(
-                "unit_id", "course_key", "audience_group", *FIELDS
-            )
-        }
-        learners = {(u, g): v[LEARNERS] for (u, c, g), v in stored.items() if c == ALL_COURSES}
-        affected_units = {u for u, _c in pairs}
+    ancestors = _ancestor_ids()
+    written = 0
+    with _statistics_cursor() as cursor:
+        published = _published_course_ids()
+        units: set[int] = set()
+        if shards:
+            # Past a tenth of all shards, one scan of the whole index costs less than a lookup
+            # per shard; either way only the shards whose counts changed are written.
+            cursor.execute("SELECT COUNT(*) FROM reports_leafshard")
+            whole = len(shards) > WHOLE_RECOUNT_SHARE * cursor.fetchone()[0]
+            recounted, units = _recount_shards(cursor, published, shards=None if whole else shards)
+            written += recounted
+        cursor.execute(
+            "SELECT unit_id, audience_group, learners FROM reports_leafstat WHERE course_key = %s",
+            [ALL_COURSES],
+        )
+        learners = {(u, g): n for u, g, n in cursor.fetchall()}
         if users_changed:
             # Registered learners (and the targets built on them) of every unit that differs.
             fresh = population_counts()
-            affected_units |= {
+            units |= {
                 key[0]
                 for key in fresh.keys() | learners.keys()
                 if fresh.get(key, 0) != learners.get(key, 0)
             }
             learners = fresh
-        course_cells = {k: list(v) for k, v in stored.items() if k[1] != ALL_COURSES}
-        if changed_courses:
-            # Published, unpublished, archived or (re)assigned: recount those courses everywhere.
-            for key in [k for k in course_cells if k[1] in changed_courses]:
-                del course_cells[key]
-            recounted = _enrollment_counts(course_ids=changed_courses)
-            affected_units |= {k[0] for k in recounted} | {u for u, _g in learners}
-            affected_units |= {u for u, course, _g in stored if course in changed_courses}
-            course_cells.update(recounted)
-            days |= set(_daily_counts())  # the trend of every unit may change too
-            days |= {(u, d) for u, d in LeafDaily.objects.values_list("unit_id", "day")}
-        if pairs:
-            for key in [k for k in course_cells if (k[0], k[1]) in pairs]:
-                del course_cells[key]
-            course_cells.update(_enrollment_counts(pairs=pairs))
-        for counts in course_cells.values():
-            counts[LEARNERS] = counts[TARGET] = counts[TARGET_COMPLETED] = 0
-        leaves = _complete_leaves(
-            course_cells,
-            unit_ids=affected_units,
-            learners=learners,
-            paths=paths,
-            assignments=assignments,
-        )
-        written = _write_cells(LeafStat, leaves, scope=Q(unit_id__in=affected_units))
-        stored = {k: v for k, v in stored.items() if k[0] not in affected_units}
-        stored.update(leaves)
-        wanted = {a for u in affected_units for a in ancestors.get(u, (u,))}
-        written += _write_cells(
-            UnitStat,
-            rollup(stored.items(), ancestors, only=wanted),
-            scope=Q(unit_id__in=wanted),
-            now=run.started_at,
-        )
+        if units:
+            leaves = _complete_leaves(
+                _course_cells(cursor, unit_ids=units),
+                unit_ids=units,
+                learners=learners,
+                paths=dict(Unit.objects.filter(id__in=units).values_list("id", "path")),
+                assignments=_assignments(),
+            )
+            written += _write_leaves(
+                cursor, leaves, existing=_stored_leaves(cursor, unit_ids=units)
+            )
+        if units or days:
+            _closure(cursor)
+        if units:
+            written += _roll_up(cursor, unit_ids=_above(units, ancestors), now=run.started_at)
         if days:
-            daily = _daily_counts(unit_days=days)
-            written += _write_days(LeafDaily, daily, scope=_unit_day_scope(days))
-            touched_days = {d for _u, d in days}
-            day_leaves = LeafDaily.objects.filter(day__in=touched_days).values_list(
-                "unit_id", "day", "completed"
-            )
-            day_units = {a for u, _d in days for a in ancestors.get(u, (u,))}
-            written += _write_days(
-                DailyStat,
-                rollup_daily((((u, d), n) for u, d, n in day_leaves), ancestors, only=day_units),
-                scope=Q(day__in=touched_days, unit_id__in=day_units),
-            )
-        return _finish(run, cells=written, stale_rows=stale_rows)
+            written += _recount_trend(cursor, published, days={d for _u, d in days})
+    return _finish(run, cells=written, stale_rows=stale_rows)

@@ -59,6 +59,32 @@ class LeafStat(StatCounts):
         return f"{self.unit_id}/{self.course_key}/{self.audience_group}"
 
 
+class LeafShard(models.Model):
+    """Enrolment counts of one part of a leaf course cell: the enrolments of learners whose own
+    unit is exactly `unit`, in `course_key`, of `audience_group`, with user id modulo
+    STATS_SHARDS equal to `shard`. A change recounts only its part; the leaf cell adds them up.
+    """
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    course_key = models.IntegerField()
+    audience_group = models.CharField(max_length=20)
+    shard = models.PositiveSmallIntegerField()
+    enrolled = models.PositiveIntegerField(default=0)
+    started = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    certified = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "course_key", "audience_group", "shard"], name="leafshard_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.course_key}/{self.audience_group}/{self.shard}"
+
+
 class UnitStat(StatCounts):
     """A unit and everything below it, per course (0 = all) and audience group ("*" = all):
     what the officials' reports read."""
@@ -89,20 +115,6 @@ class UnitStat(StatCounts):
     def target_rate(self) -> float | None:
         """Assigned learner-course pairs completed, in percent, where assignments exist."""
         return round(100 * self.target_completed / self.target, 1) if self.target else None
-
-
-class LeafDaily(models.Model):
-    """Course completions per day of learners whose own unit is exactly `unit`."""
-
-    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    completed = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["unit", "day"], name="leafdaily_cell")]
-
-    def __str__(self) -> str:
-        return f"{self.unit_id}/{self.day}"
 
 
 class DailyStat(models.Model):

@@ -17,7 +17,8 @@ from courses.models import (
     Enrollment,
     StaleCell,
 )
-from reports.models import DailyStat, LeafDaily, LeafStat, StatsRun, UnitStat
+from reports import engine
+from reports.models import DailyStat, LeafShard, LeafStat, StatsRun, UnitStat
 from reports.tasks import stats_full_rebuild, stats_incremental
 from tests.factories import UserFactory, course_build, quiz_answers
 from tests.reports.recount import recount, recount_daily, stored, stored_daily
@@ -121,8 +122,15 @@ def reset_history():
     Certificate.objects.all().delete()
     Enrollment.objects.all().delete()
     Assignment.objects.all().delete()
-    for model in (StaleCell, UnitStat, LeafStat, DailyStat, LeafDaily, StatsRun):
+    for model in (StaleCell, UnitStat, LeafStat, LeafShard, DailyStat, StatsRun):
         model.objects.all().delete()
+
+
+@pytest.fixture(params=["stale shards", "every shard"], autouse=True)
+def recount_path(request, monkeypatch):
+    """Both ways an incremental run recounts enrolments (the worker runs in this process)."""
+    share = 0 if request.param == "every shard" else 10**9
+    monkeypatch.setattr(engine, "WHOLE_RECOUNT_SHARE", share)
 
 
 @pytest.fixture
