@@ -24,7 +24,6 @@ from .models import (
     QuizAttempt,
     StaleCell,
     local_day,
-    stats_shard,
 )
 from .sanitize import text_fold
 
@@ -35,7 +34,7 @@ def stale_cell_mark(*, enrollment: Enrollment) -> None:
             unit_id=enrollment.unit_id,
             course_id=enrollment.course_id,
             audience_group=enrollment.audience_group,
-            shard=stats_shard(enrollment.user_id),
+            shard=enrollment.stats_shard,
             day=local_day(enrollment.completed_at),
         )
 

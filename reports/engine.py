@@ -27,6 +27,8 @@ recomputes every shard and cell. Both end in the same table.
 
 import gc
 import logging
+import re
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -42,13 +44,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from courses.models import (
-    STATS_SHARDS,
     Assignment,
     Course,
     CourseStatus,
     Enrollment,
     StaleCell,
-    stats_shard,
 )
 from units.models import Unit
 
@@ -62,6 +62,7 @@ TREND_DAYS = 180
 FIELDS = ("learners", "enrolled", "started", "completed", "certified", "target", "target_completed")
 LEARNERS, ENROLLED, STARTED, COMPLETED, CERTIFIED, TARGET, TARGET_COMPLETED = range(len(FIELDS))
 ROWS_PER_STATEMENT = 500
+SNAPSHOT_ID = re.compile(r"[0-9A-F-]+")
 # An incremental run recounts every shard (one scan) rather than the stale ones (one lookup
 # each) when more than this share of all shards is stale.
 WHOLE_RECOUNT_SHARE = 0.1
@@ -128,14 +129,21 @@ def _rows(rows: Sequence[Sequence], sql_types: Sequence[str]) -> tuple[str, list
 
 
 @contextmanager
-def _statistics_cursor():
+def _statistics_cursor(*, snapshot: str | None = None, repeatable: bool = False):
     """A cursor inside the run's transaction; its temporary tables are dropped at the end (or
-    rolled back with it).
+    rolled back with it). `repeatable` reads every statement from one snapshot, which another
+    connection can share by its id (`snapshot`).
 
     On PostgreSQL the recount reads whole indexes that stay in memory: random reads cost what
     sequential ones do, and just-in-time compilation costs more than it saves here."""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            if repeatable or snapshot:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            if snapshot:
+                if not SNAPSHOT_ID.fullmatch(snapshot):
+                    raise ValueError(f"not a snapshot id: {snapshot!r}")
+                cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
             cursor.execute("SET LOCAL random_page_cost = 1.1")
             cursor.execute("SET LOCAL jit = off")
         yield cursor
@@ -229,7 +237,7 @@ def _recount_shards(cursor, published: list[int], *, shards=None) -> tuple[int, 
     or the (unit, course, group, shard) shards named. Returns the rows written and the units
     whose counts changed."""
     in_published, params = _in("e.course_id", published)
-    shard = f"MOD(e.user_id, {STATS_SHARDS})"  # the very expression of the index
+    shard = "e.stats_shard"
     source = (
         f"SELECT e.unit_id, e.course_id AS course_key, e.audience_group, {shard} AS shard, "
         "COUNT(*) AS enrolled, COUNT(e.started_at) AS started, "
@@ -240,7 +248,7 @@ def _recount_shards(cursor, published: list[int], *, shards=None) -> tuple[int, 
     keys = ("unit_id", "course_key", "audience_group", "shard")
     scope, scope_params = "", []
     if shards is not None:
-        values, scope_params = _rows(sorted(shards), ("bigint", "bigint", "text", "bigint"))
+        values, scope_params = _rows(sorted(shards), ("bigint", "bigint", "text", "smallint"))
         scope = f"({', '.join(keys)}) IN ({values})"
         source += f"AND (e.unit_id, e.course_id, e.audience_group, {shard}) IN ({values}) "
         params = [*params, *scope_params]
@@ -277,16 +285,15 @@ def _course_cells(cursor, *, unit_ids=None) -> dict[Cell, Counts]:
     }
 
 
-def population_counts() -> dict[tuple[int, str], int]:
+def population_counts(cursor) -> dict[tuple[int, str], int]:
     """Registered learners per (unit, audience group): counted where they work, else live."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COALESCE(workplace_unit_id, home_unit_id), audience_group, COUNT(*) "
-            "FROM accounts_user WHERE is_active "
-            "AND COALESCE(workplace_unit_id, home_unit_id) IS NOT NULL "
-            "GROUP BY COALESCE(workplace_unit_id, home_unit_id), audience_group"
-        )
-        return {(unit_id, group): n for unit_id, group, n in cursor.fetchall()}
+    cursor.execute(
+        "SELECT COALESCE(workplace_unit_id, home_unit_id), audience_group, COUNT(*) "
+        "FROM accounts_user WHERE is_active "
+        "AND COALESCE(workplace_unit_id, home_unit_id) IS NOT NULL "
+        "GROUP BY COALESCE(workplace_unit_id, home_unit_id), audience_group"
+    )
+    return {(unit_id, group): n for unit_id, group, n in cursor.fetchall()}
 
 
 def _stored_leaves(cursor, *, unit_ids=None) -> dict[Cell, Counts]:
@@ -531,11 +538,20 @@ def _recount_all(run: StatsRun, stale_rows) -> StatsRun:
     """Every cell from source rows: the full rebuild, and runs after a course changed."""
     paths = dict(Unit.objects.values_list("id", "path"))
     assignments = _assignments()
-    with _statistics_cursor() as cursor:
+    # On PostgreSQL the shards are one long single-threaded scan: meanwhile a second connection
+    # counts the registered learners and the trend on the other core, from the same snapshot.
+    side = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with _statistics_cursor(repeatable=side) as cursor:
         published = _published_course_ids()
+        if side:
+            cursor.execute("SELECT pg_export_snapshot()")
+            side = _SideCounts(snapshot=cursor.fetchone()[0], published=published)
         written, _units = _recount_shards(cursor, published)
         course_cells = _course_cells(cursor)
-        population = population_counts()
+        if side:
+            population, trend_written = side.result()
+        else:
+            population = population_counts(cursor)
         leaves = _complete_leaves(
             course_cells,
             unit_ids={u for u, _c, _g in course_cells} | {u for u, _g in population},
@@ -546,8 +562,38 @@ def _recount_all(run: StatsRun, stale_rows) -> StatsRun:
         written += _write_leaves(cursor, leaves, existing=_stored_leaves(cursor))
         _closure(cursor)
         written += _roll_up(cursor, unit_ids=None, now=run.started_at)
-        written += _recount_trend(cursor, published)
+        written += trend_written if side else _recount_trend(cursor, published)
     return _finish(run, cells=written, stale_rows=stale_rows)
+
+
+class _SideCounts(threading.Thread):
+    """Registered learners and the whole trend, counted on a connection of its own that reads
+    the snapshot of the run's transaction (its id from pg_export_snapshot)."""
+
+    def __init__(self, *, snapshot: str, published: list[int]):
+        super().__init__(name="statistics-side-counts", daemon=True)
+        self.snapshot, self.published = snapshot, published
+        self.population: dict[tuple[int, str], int] = {}
+        self.trend_written = 0
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self):
+        try:
+            with _statistics_cursor(snapshot=self.snapshot) as cursor:
+                self.population = population_counts(cursor)
+                _closure(cursor)
+                self.trend_written = _recount_trend(cursor, self.published)
+        except BaseException as error:  # handed to the run's thread by result()
+            self.error = error
+        finally:
+            connection.close()  # this thread's own connection
+
+    def result(self) -> tuple[dict[tuple[int, str], int], int]:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.population, self.trend_written
 
 
 Shard = tuple[int, int, str, int]  # (unit id, course id, audience group, shard)
@@ -569,7 +615,7 @@ def _reconcile_learners(*, since) -> tuple[set[Shard], set[tuple[int, object]]]:
     rows = list(
         enrollments.values_list(
             "id",
-            "user_id",
+            "stats_shard",
             "unit_id",
             "course_id",
             "audience_group",
@@ -581,10 +627,10 @@ def _reconcile_learners(*, since) -> tuple[set[Shard], set[tuple[int, object]]]:
     shards: set[Shard] = set()
     days: set[tuple[int, object]] = set()
     paths = dict(Unit.objects.filter(id__in={r[5] for r in rows}).values_list("id", "path"))
-    for enrollment_id, user_id, old_unit, course_id, old_group, new_unit, group, day in rows:
+    for enrollment_id, shard, old_unit, course_id, old_group, new_unit, group, day in rows:
         for unit_id, unit_group in ((old_unit, old_group), (new_unit, group)):
             if unit_id:
-                shards.add((unit_id, course_id, unit_group, stats_shard(user_id)))
+                shards.add((unit_id, course_id, unit_group, shard))
                 if day:
                     days.add((unit_id, day))
         Enrollment.objects.filter(pk=enrollment_id).update(
@@ -630,7 +676,7 @@ def _incremental(*, previous: StatsRun) -> StatsRun:
         learners = {(u, g): n for u, g, n in cursor.fetchall()}
         if users_changed:
             # Registered learners (and the targets built on them) of every unit that differs.
-            fresh = population_counts()
+            fresh = population_counts(cursor)
             units |= {
                 key[0]
                 for key in fresh.keys() | learners.keys()

@@ -33,6 +33,7 @@ from courses.models import (
     QuizAttempt,
     certificate_code,
     local_day,
+    stats_shard_of,
 )
 from courses.services import course_lesson_ids
 from units.loader import units_load
@@ -460,7 +461,7 @@ class _Generator:
                 Enrollment,
                 ("user_id", "course_id", "is_active", "unit_id", "unit_path", "audience_group",
                  "progress_percent", "completed_lessons", "last_lesson_id", "enrolled_at",
-                 "started_at", "completed_at", "completed_day", "certified"),
+                 "started_at", "completed_at", "completed_day", "certified", "stats_shard"),
                 with_ids=True,
             ),
             "completion": _RowWriter(
@@ -535,7 +536,8 @@ class _Generator:
                     (user_id, e["course"].id, True, unit.pk, unit.path, group,
                      e["progress_percent"], len(e["completions"]), e["last_lesson"],
                      e["enrolled_at"], e["started_at"], e["completed_at"],
-                     local_day(e["completed_at"]), e["completed_at"] is not None)
+                     local_day(e["completed_at"]), e["completed_at"] is not None,
+                     stats_shard_of(user_id))
                 )  # fmt: skip
                 details.append((name, e))
         enrollment_ids = w["enrollment"].write(rows)
