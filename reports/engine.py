@@ -540,18 +540,19 @@ def _recount_all(run: StatsRun, stale_rows) -> StatsRun:
     assignments = _assignments()
     # On PostgreSQL the shards are one long single-threaded scan: meanwhile a second connection
     # counts the registered learners and the trend on the other core, from the same snapshot.
-    side = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with _statistics_cursor(repeatable=side) as cursor:
+    concurrent = connection.vendor == "postgresql" and not connection.in_atomic_block
+    side: _SideCounts | None = None
+    with _statistics_cursor(repeatable=concurrent) as cursor:
         published = _published_course_ids()
-        if side:
+        if concurrent:
             cursor.execute("SELECT pg_export_snapshot()")
             side = _SideCounts(snapshot=cursor.fetchone()[0], published=published)
         written, _units = _recount_shards(cursor, published)
         course_cells = _course_cells(cursor)
-        if side:
+        if side is not None:
             population, trend_written = side.result()
         else:
-            population = population_counts(cursor)
+            population, trend_written = population_counts(cursor), None
         leaves = _complete_leaves(
             course_cells,
             unit_ids={u for u, _c, _g in course_cells} | {u for u, _g in population},
@@ -562,7 +563,9 @@ def _recount_all(run: StatsRun, stale_rows) -> StatsRun:
         written += _write_leaves(cursor, leaves, existing=_stored_leaves(cursor))
         _closure(cursor)
         written += _roll_up(cursor, unit_ids=None, now=run.started_at)
-        written += trend_written if side else _recount_trend(cursor, published)
+        if trend_written is None:
+            trend_written = _recount_trend(cursor, published)
+        written += trend_written
     return _finish(run, cells=written, stale_rows=stale_rows)
 
 
