@@ -5,11 +5,14 @@ The page's figures are turned into display strings here, in one pass in Python (
 in the active language, links built from one reversed prefix): formatting each cell in the
 template (a filter, a `{% url %}` and attribute lookups per cell) cost ten times the queries."""
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from urllib.parse import quote, urlencode
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import FilteredRelation, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +30,8 @@ from units.models import ORGANISATION_KINDS, Unit, UnitKind
 
 from .models import ALL_COURSES, ALL_GROUPS, DailyStat, ExportJob, StatsRun, UnitStat
 
+logger = logging.getLogger(__name__)
+
 # The child table's orders; "-" puts the best first. Only ever set by the column links.
 SORTS = ("-rate", "rate", "name", "-completed", "completed", "-target_rate", "target_rate")
 DEFAULT_SORT = "-rate"
@@ -40,6 +45,12 @@ RECENT_EXPORTS = 5
 BODY_CACHE_VERSION = 1
 BODY_CACHE_SECONDS = 120
 DASH = "—"
+# What every report page reads first, the latest run and the course list, is kept in the cache
+# and forgotten whenever a run or a course is saved or deleted (`report_meta_forget`, connected
+# in apps.py). The timeout bounds the one race left: a page that read the database just before
+# another process committed a run, and stored what it read just after that run was forgotten.
+META_CACHE_KEY = "reports:meta:1"
+META_CACHE_SECONDS = 10
 # Every figure of a cell (counts, target): read from the model so a new figure is carried along.
 STAT_FIELDS = tuple(
     f.attname
@@ -346,6 +357,48 @@ def figures_computed_at() -> datetime | None:
     return figures_run()[1]
 
 
+@dataclass(frozen=True)
+class ReportMeta:
+    run_id: int | None
+    computed_at: datetime | None
+    courses: dict[int, str]
+
+
+def report_meta() -> ReportMeta:
+    """The latest finished run and the courses a report can be filtered by, from the cache when
+    there; read in this order, so figures read afterwards are at least as new as the run. A
+    cache that fails costs two queries, never the page."""
+    try:
+        meta = cache.get(META_CACHE_KEY)
+    except Exception:
+        logger.warning("report cache unavailable", exc_info=True)
+        meta = None
+    if isinstance(meta, ReportMeta):
+        return meta
+    run_id, computed_at = figures_run()
+    meta = ReportMeta(run_id=run_id, computed_at=computed_at, courses=report_courses())
+    try:
+        cache.set(META_CACHE_KEY, meta, META_CACHE_SECONDS)
+    except Exception:
+        logger.warning("report cache unavailable", exc_info=True)
+    return meta
+
+
+def report_meta_forget(**kwargs) -> None:
+    """A run or a course was saved or deleted: the next page reads both again. Forgotten at
+    once, and again when the transaction commits, so a page that read the database in between
+    cannot keep the old values."""
+
+    def forget():
+        try:
+            cache.delete(META_CACHE_KEY)
+        except Exception:
+            logger.warning("report cache unavailable", exc_info=True)
+
+    forget()
+    transaction.on_commit(forget, using=kwargs.get("using"))
+
+
 def filters_label(*, params: dict, courses: dict[int, str]) -> str:
     """ "Course · audience group" of a saved export, as the page's filters would say it."""
     course_id, group = params.get("course"), params.get("group") or ""
@@ -361,19 +414,17 @@ def recent_exports(*, user: User, unit: Unit, courses: dict[int, str]) -> list[E
     return jobs
 
 
-def unit_report(
-    *, root: Unit, unit: Unit, filters: ReportFilters, courses: dict[int, str]
-) -> UnitReport:
+def unit_report(*, root: Unit, unit: Unit, filters: ReportFilters, meta: ReportMeta) -> UnitReport:
     """The report on `unit` as an official of `root` sees it, and nothing of that official:
-    the report is shared (cached) between them. Its figures are read when first used."""
-    run_id, computed_at = figures_run()  # first: figures read afterwards are at least this new
+    the report is shared (cached) between them. Its figures are read when first used, after
+    `meta` named the run that dates them."""
     return UnitReport(
         unit=unit,
         root=root,
         filters=filters,
-        courses=courses,
-        computed_at=computed_at,
-        run_id=run_id,
+        courses=meta.courses,
+        computed_at=meta.computed_at,
+        run_id=meta.run_id,
     )
 
 

@@ -25,6 +25,7 @@ from .selectors import (
     recent_exports,
     report_body_key,
     report_courses,
+    report_meta,
     report_root,
     report_unit,
     unit_report,
@@ -121,12 +122,13 @@ def unit_page(request, code, root):
     unit = _unit_or_404(root, code)  # scope first: an outside unit is 404 whatever the method
     if request.method not in SAFE_METHODS:
         return HttpResponseNotAllowed(SAFE_METHODS)
-    courses = report_courses()
+    meta = report_meta()
+    courses = meta.courses
     form = ReportFilterForm(request.GET, courses=courses)
     if not form.is_valid():
         return _bad_request(request, unit, form)
     filters = form.filters()
-    report = unit_report(root=root, unit=unit, filters=filters, courses=courses)
+    report = unit_report(root=root, unit=unit, filters=filters, meta=meta)
     body = _report_body(report)
     export_form = ExportForm(
         initial={"course": filters.course_id, "group": filters.group, "sort": filters.sort},

@@ -483,14 +483,40 @@ def test_the_page_is_served_when_the_cache_fails(client, official, monkeypatch):
         def get(self, *args, **kwargs):
             raise ConnectionError("cache down")
 
-        set = get
+        set = delete = get
 
     stat_create(HAI_PHONG, learners=4242, enrolled=10, completed=5)
     run_finish()
     monkeypatch.setattr("reports.views.cache", BrokenCache())
+    monkeypatch.setattr("reports.selectors.cache", BrokenCache())
     client.force_login(official)
     response = client.get(page(HAI_PHONG))
     assert response.status_code == 200 and "4.242" in response.content.decode()
+    assert "Chưa có số liệu" not in response.content.decode()  # the run was read from the database
+    run_finish()  # forgetting the cached run fails too, and the run is still saved
+    assert client.get(page(HAI_PHONG)).status_code == 200
+
+
+def test_course_changes_reach_the_filters_at_once(client, official):
+    """The course list is cached with the latest run, and forgotten when a course changes."""
+    client.force_login(official)
+    client.cookies["django_language"] = "en"
+    assert client.get(page(HAI_PHONG)).status_code == 200  # caches the list without the course
+
+    course = course_build(title="Dịch vụ công trực tuyến")
+    response = client.get(page(HAI_PHONG, f"?course={course.pk}"))
+    assert response.status_code == 200
+    assert f'<option value="{course.pk}" selected>Dịch vụ công trực tuyến</option>' in (
+        response.content.decode()
+    )
+
+    course.title = "Dịch vụ công mức độ 4"
+    course.save()
+    assert "Dịch vụ công mức độ 4" in client.get(page(HAI_PHONG)).content.decode()
+
+    course.status = "draft"
+    course.save()
+    assert client.get(page(HAI_PHONG, f"?course={course.pk}")).status_code == 400
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
