@@ -604,7 +604,7 @@ class _Generator:
         return e
 
 
-def _tables_maintain(command: str, say: Progress) -> None:
+def tables_maintain(command: str, say: Progress) -> None:
     """VACUUM after the removal, so the new rows fill the freed pages instead of growing the
     tables; VACUUM ANALYZE after the load, as autovacuum would do in a running site: the
     reports' GROUP BYs are planned for the new sizes and can read their indexes alone."""
@@ -641,7 +641,7 @@ def load_generate(
     if summary.removed:
         removed = ", ".join(f"{label} {n}" for label, n in summary.removed.items())
         say(f"removed the previous data set: {removed} ({time.perf_counter() - started:.1f} s)")
-        _tables_maintain("VACUUM", say)
+        tables_maintain("VACUUM", say)
     rng = random.Random(seed)
     city = Unit.objects.get(code=CITY_CODE)
     communes = _communes(city)
@@ -668,6 +668,6 @@ def load_generate(
             f"{summary.learners}/{learners} learners, {summary.enrollments} enrolments "
             f"({time.perf_counter() - started:.1f} s)"
         )
-    _tables_maintain("VACUUM ANALYZE", say)
+    tables_maintain("VACUUM ANALYZE", say)
     summary.elapsed_s = round(time.perf_counter() - started, 1)
     return summary

@@ -201,3 +201,38 @@ def test_changes_through_the_services_mark_cells_and_the_on_request_sql_agrees(u
     assert StaleCell.objects.count() == 50  # one per change, written by courses.services
     engine.stats_incremental()
     assert benchmark.on_request_report(unit=city) == benchmark.precomputed_report(unit=city)
+
+
+def test_bench_stats_prints_the_figures_and_checks_them(units):
+    """The benchmark as run at 1,000,000 enrolments, on a small set: one JSON object with the
+    issue's figures, the stored city figures equal to source rows, the incremental run's table
+    equal to a full rebuild's, and a reused set measured again."""
+    import io
+    import json
+
+    keys = {
+        "enrollments",
+        "full_rebuild_s",
+        "sql_floor_s",
+        "rebuild_over_floor",
+        "incremental_1000_s",
+        "full_rebuild_after_changes_s",
+        "report_root_ms",
+        "report_root_queries",
+        "report_commune_ms",
+        "report_commune_queries",
+        "on_request_root_ms",
+        "precomputed_speedup",
+    }
+    for reuse in ([], ["--reuse"]):
+        out = io.StringIO()
+        call_command("bench_stats", "--enrollments", "1200", "--json", *reuse, stdout=out)
+        figures = json.loads(out.getvalue())
+        assert keys <= figures.keys()
+        assert all(figures[key] is not None for key in keys), figures
+        assert 1000 <= figures["enrollments"] <= 1400
+        assert figures["on_request_matches_precomputed"] is True
+        assert figures["full_rebuild_after_changes_cells_written"] == 0
+        assert figures["report_root_queries"] <= 12 and figures["report_commune_queries"] <= 12
+        assert sum(figures["changes"].values()) > 0  # a small set runs out of changes first
+    assert figures["notes"] == ["reused the existing generated set of 480 learners"]
