@@ -79,6 +79,9 @@ LIMIT 1
 """
 
 Progress = Callable[[str], None]
+ROUNDS_REBUILD = 3  # full rebuilds and floors, alternately: the best of each is compared
+ROUNDS_PAGES = 5  # on-request reports, each followed by PAGE_REQUESTS_PER_ROUND of each page
+PAGE_REQUESTS_PER_ROUND = 4
 
 
 class QueryCounter:
@@ -106,16 +109,13 @@ def _timed(fn: Callable) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
-def sql_floor_time(*, repeat: int = 3) -> tuple[float, int]:
-    """Best of `repeat` runs of the leaf GROUP BY, all rows fetched."""
-    timings, rows = [], 0
-    for _ in range(repeat):
-        with connection.cursor() as cursor:
-            started = time.perf_counter()
-            cursor.execute(SQL_FLOOR)
-            rows = len(cursor.fetchall())
-            timings.append(time.perf_counter() - started)
-    return min(timings), rows
+def sql_floor_once() -> tuple[float, int]:
+    """One run of the leaf GROUP BY, all rows fetched: (seconds, rows)."""
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(SQL_FLOOR)
+        rows = len(cursor.fetchall())
+        return time.perf_counter() - started, rows
 
 
 def on_request_report(*, unit: Unit) -> dict[int, tuple[int, int, int, int, int]]:
@@ -229,7 +229,8 @@ def _official() -> User:
     return user
 
 
-def page_figures(client: Client, url: str, *, repeat: int = 20) -> dict:
+def page_check(client: Client, url: str) -> dict:
+    """The page's status and, when it answers, its number of queries (after a warm-up)."""
     with _quiet_request_errors():
         response = client.get(url)  # warm-up: connection, templates, caches
     if response.status_code != 200:
@@ -237,15 +238,7 @@ def page_figures(client: Client, url: str, *, repeat: int = 20) -> dict:
         return {"status": response.status_code, "error": repr(error) if error else None}
     with QueryCounter() as queries:
         response = client.get(url)
-    timings = []
-    for _ in range(repeat):
-        elapsed, _response = _timed(lambda: client.get(url))
-        timings.append(elapsed)
-    return {
-        "status": response.status_code,
-        "ms": round(statistics.median(timings) * 1000, 1),
-        "queries": queries.count,
-    }
+    return {"status": response.status_code, "queries": queries.count}
 
 
 @contextmanager
@@ -292,21 +285,27 @@ def bench_stats(
         engine = None
         notes.append("missing: reports.engine (no rebuild or incremental figures)")
 
+    # Each comparison is timed in alternation, so that a slower moment of the machine falls
+    # on both sides of it: the rebuild with the floor, the pages with the on-request SQL.
+    say("full rebuild and SQL floor, alternately (best of 3 each, after a warm-up)")
+    rebuilds, floors, rows, run = [], [], 0, None
     if engine is not None:
-        say("full rebuild (warm-up)")
         figures["full_rebuild_first_s"] = round(_timed(engine.stats_full_rebuild)[0], 3)
-        say("full rebuild (timed, best of 3 like the floor)")
-        timings = []
-        for _ in range(3):
+    for _ in range(ROUNDS_REBUILD):
+        if engine is not None:
             elapsed, run = _timed(engine.stats_full_rebuild)
-            timings.append(elapsed)
-        figures["full_rebuild_s"] = round(min(timings), 3)
-        figures["full_rebuild_runs_s"] = [round(t, 3) for t in timings]
+            rebuilds.append(elapsed)
+        elapsed, rows = sql_floor_once()
+        floors.append(elapsed)
+    if engine is not None:
+        figures["full_rebuild_s"] = round(min(rebuilds), 3)
+        figures["full_rebuild_runs_s"] = [round(t, 3) for t in rebuilds]
         figures["full_rebuild_cells_written"] = run.cells_written
     else:
         figures["full_rebuild_s"] = figures["full_rebuild_first_s"] = None
-    floor, rows = sql_floor_time()
+    floor = min(floors)
     figures["sql_floor_s"] = round(floor, 3)
+    figures["sql_floor_runs_s"] = [round(t, 3) for t in floors]
     figures["sql_floor_rows"] = rows
     figures["rebuild_over_floor"] = (
         round(figures["full_rebuild_s"] / floor, 1) if figures["full_rebuild_s"] else None
@@ -348,29 +347,36 @@ def bench_stats(
         notes.append(f"missing: the report page {page_url}")
     commune = _busiest_commune(city)
     figures["commune"] = f"{commune.code} {commune.name}" if commune else None
+    client = Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)
+    client.force_login(_official())
+    pages: dict[str, str] = {}
     for key, unit in (("root", city), ("commune", commune)):
         figures[f"report_{key}_ms"] = figures[f"report_{key}_queries"] = None
         if has_page and unit is not None:
-            say(f"report page of {unit.name}")
-            client = Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)
-            client.force_login(_official())
-            page = page_figures(client, f"/reports/units/{unit.code}/")
+            url = f"/reports/units/{unit.code}/"
+            page = page_check(client, url)
             figures[f"report_{key}_status"] = page["status"]
             if page["status"] == 200:
-                figures[f"report_{key}_ms"] = page["ms"]
                 figures[f"report_{key}_queries"] = page["queries"]
+                pages[key] = url
             else:
                 notes.append(
                     f"report page of {unit.code} answered {page['status']}: {page.get('error')}"
                 )
 
-    say("city report from source rows, on request")
-    timings = []
+    say("report pages and the city report from source rows on request, alternately")
+    on_request_timings: list[float] = []
+    page_timings: dict[str, list[float]] = {key: [] for key in pages}
     on_request = {}
-    for _ in range(5):
+    for _ in range(ROUNDS_PAGES):
         elapsed, on_request = _timed(lambda: on_request_report(unit=city))
-        timings.append(elapsed)
-    figures["on_request_root_ms"] = round(statistics.median(timings) * 1000, 1)
+        on_request_timings.append(elapsed)
+        for key, url in pages.items():
+            for _ in range(PAGE_REQUESTS_PER_ROUND):
+                page_timings[key].append(_timed(lambda url=url: client.get(url))[0])
+    for key, timings in page_timings.items():
+        figures[f"report_{key}_ms"] = round(statistics.median(timings) * 1000, 1)
+    figures["on_request_root_ms"] = round(statistics.median(on_request_timings) * 1000, 1)
     figures["on_request_rows"] = len(on_request)
     figures["precomputed_speedup"] = (
         round(figures["on_request_root_ms"] / figures["report_root_ms"], 1)
