@@ -352,11 +352,6 @@ def figures_run() -> tuple[int | None, datetime | None]:
     return run or (None, None)
 
 
-def figures_computed_at() -> datetime | None:
-    """When the statistics engine last finished: the age of every figure on the page."""
-    return figures_run()[1]
-
-
 @dataclass(frozen=True)
 class ReportMeta:
     run_id: int | None
