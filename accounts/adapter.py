@@ -1,5 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from django.db import transaction
+
+from .selectors import second_factor_required
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -15,3 +19,11 @@ class AccountAdapter(DefaultAccountAdapter):
             with transaction.atomic():
                 user.save()
         return user
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        """Those who must log in with a second factor cannot turn their app off."""
+        if authenticator.type == Authenticator.Type.TOTP:
+            return not second_factor_required(user=authenticator.user)
+        return True

@@ -7,9 +7,12 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -18,16 +21,25 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from audit.models import AuditAction
+from audit.services import audit_record
+from units.models import COMMUNE_KINDS, ORGANISATION_KINDS, Unit
+
 from .imports import (
     COLUMNS,
     MAX_FILE_BYTES,
     MAX_ROWS,
     learner_export_lines,
     learner_import,
-    learners_visible_to,
 )
 from .models import Role, UnitRole, User
-from .services import invitations_schedule
+from .selectors import learners_visible_to, units_visible_to, user_is_privileged
+from .services import (
+    account_rights_record,
+    invitations_schedule,
+    unit_role_grant,
+    unit_role_revoke,
+)
 
 PENDING_IMPORT_SESSION_KEY = "accounts_learner_import"
 PENDING_IMPORT_MAX_AGE = 24 * 3600
@@ -109,13 +121,42 @@ def _csv_response(lines, *, stem: str) -> StreamingHttpResponse:
     return response
 
 
+def _units_for_learners(*, user, kinds) -> QuerySet[Unit]:
+    """Units a learner's home or workplace may be set to by this administrator."""
+    units = Unit.objects.filter(kind__in=kinds)
+    if user.is_superuser:
+        return units
+    return units.filter(pk__in=units_visible_to(user=user, role=Role.CONTENT_ADMIN).values("pk"))
+
+
+UNIT_KINDS_BY_FIELD = {"home_unit": COMMUNE_KINDS, "workplace_unit": ORGANISATION_KINDS}
+
+
+class LearnerUnitAutocompleteSelect(AutocompleteSelect):
+    """Search-as-you-type answered by LearnerUnitAutocompleteView: the administrator's units."""
+
+    def get_url(self):
+        return reverse(f"{self.admin_site.name}:accounts_user_unit_autocomplete")
+
+
+class LearnerUnitAutocompleteView(AutocompleteJsonView):
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        kinds = UNIT_KINDS_BY_FIELD.get(self.source_field.name)
+        if queryset.model is not Unit or kinds is None:
+            return queryset.none()
+        return queryset.filter(pk__in=_units_for_learners(user=self.request.user, kinds=kinds))
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Superusers manage every account. A content administrator manages the plain learners of
+    their unit's subtree: never an account with a role or staff rights, never outside it."""
+
     ordering = ["email"]
     list_display = ["email", "full_name", "audience_group", "home_unit", "is_staff", "is_active"]
     list_filter = ["audience_group", "is_staff", "is_superuser", "is_active"]
     search_fields = ["email", "full_name", "phone"]
-    autocomplete_fields = ["home_unit", "workplace_unit"]
     list_select_related = ["home_unit"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -131,11 +172,15 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
+        (
+            _("Profile"),
+            {"fields": ["audience_group", "home_unit", "workplace_unit", "phone"]},
+        ),
     ]
     actions = ["export_learners_csv", "send_invitations"]
     change_list_template = "admin/accounts/user/change_list.html"
 
-    # Scope: a content administrator works on the people of their unit's subtree only.
+    # Scope: a content administrator works on the learners of their unit's subtree only.
     def get_queryset(self, request):
         return super().get_queryset(request) & learners_visible_to(user=request.user)
 
@@ -151,6 +196,14 @@ class UserAdmin(DjangoUserAdmin):
     def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) or _is_content_admin(request)
 
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not request.user.is_superuser and user_is_privileged(user=obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
     def has_import_permission(self, request):
         """Import learners: superusers and content administrators (staff with the role)."""
         user = request.user
@@ -164,9 +217,50 @@ class UserAdmin(DjangoUserAdmin):
             readonly += ["is_staff", "is_superuser", "groups", "user_permissions"]
         return readonly
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kinds = UNIT_KINDS_BY_FIELD.get(db_field.name)
+        if kinds is not None:
+            kwargs["queryset"] = _units_for_learners(user=request.user, kinds=kinds)
+            kwargs["widget"] = LearnerUnitAutocompleteSelect(db_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        rights = [name for name in ("is_staff", "is_superuser") if name in form.changed_data]
+        if rights:
+            account_rights_record(
+                user=obj,
+                changes={name: getattr(obj, name) for name in rights},
+                actor=request.user,
+                request=request,
+            )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if "groups" in form.changed_data:
+            account_rights_record(
+                user=form.instance,
+                changes={"groups": sorted(g.name for g in form.instance.groups.all())},
+                actor=request.user,
+                request=request,
+            )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if not request.user.is_superuser and "home_unit" in form.base_fields:
+            # Every account an administrator makes or keeps sits in their scope.
+            form.base_fields["home_unit"].required = True
+            form.base_fields["audience_group"].required = True
+        return form
+
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [
+            path(
+                "unit-autocomplete/",
+                self.admin_site.admin_view(self.unit_autocomplete_view),
+                name="{}_{}_unit_autocomplete".format(*info),
+            ),
             path(
                 "import/",
                 self.admin_site.admin_view(self.import_view),
@@ -179,6 +273,11 @@ class UserAdmin(DjangoUserAdmin):
             ),
         ] + super().get_urls()
 
+    def unit_autocomplete_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return LearnerUnitAutocompleteView.as_view(admin_site=self.admin_site)(request)
+
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
@@ -190,12 +289,21 @@ class UserAdmin(DjangoUserAdmin):
     # Export ----------------------------------------------------------------------------------
     @admin.action(description=_("Export selected learners (CSV)"))
     def export_learners_csv(self, request, queryset):
-        return _csv_response(learner_export_lines(queryset=queryset), stem="learners")
+        return self._learner_export(request, queryset)
 
     def export_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        queryset = self.get_queryset(request)
+        return self._learner_export(request, self.get_queryset(request))
+
+    def _learner_export(self, request, queryset):
+        audit_record(
+            actor=request.user,
+            action=AuditAction.EXPORT_DOWNLOADED,
+            target_repr=_("Learner list (CSV)"),
+            details={"kind": "learners", "rows": queryset.count()},
+            request=request,
+        )
         return _csv_response(learner_export_lines(queryset=queryset), stem="learners")
 
     @admin.action(
@@ -289,8 +397,28 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(UnitRole)
 class UnitRoleAdmin(admin.ModelAdmin):
+    """Grants and removals go through accounts.services, which writes them to the audit log."""
+
     list_display = ["user", "role", "unit", "granted_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "user__full_name", "unit__name", "unit__code"]
     autocomplete_fields = ["user", "unit"]
     list_select_related = ["user", "unit"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            old = UnitRole.objects.select_related("user", "unit").get(pk=obj.pk)
+            if (old.user_id, old.role) != (obj.user_id, obj.role):
+                unit_role_revoke(grant=old, actor=request.user, request=request)
+        grant = unit_role_grant(
+            user=obj.user, role=obj.role, unit=obj.unit, actor=request.user, request=request
+        )
+        obj.pk, obj.granted_at = grant.pk, grant.granted_at
+
+    def delete_model(self, request, obj):
+        unit_role_revoke(grant=obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for grant in queryset.select_related("user", "unit"):
+                unit_role_revoke(grant=grant, actor=request.user, request=request)

@@ -8,6 +8,7 @@ bulk inserts, invitations enqueued after commit. A dry run is the same check wit
 import codecs
 import csv
 import io
+import itertools
 import logging
 import re
 import secrets
@@ -24,16 +25,20 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from units.models import COMMUNE_KINDS, ORGANISATION_KINDS, Unit
 
+from . import spreadsheet
 from .models import AudienceGroup, Role, UnitRole, User
 from .phone import phone_normalise
 from .selectors import role_root_unit
+from .spreadsheet import ImportRefused
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +48,15 @@ MAX_FILE_BYTES = 25 * 1024 * 1024
 QUERY_CHUNK = 10_000
 FULL_NAME_MAX = User._meta.get_field("full_name").max_length
 EMAIL_MAX = User._meta.get_field("email").max_length
+# A value or heading quoted back in a report is cut here: a cell may hold 1,000 characters.
+SHOWN_CHARS = 100
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Whitespace, NULs and BOM bytes only; a match copies nothing, unlike bytes.strip() on a zip.
+BLANK_FILE = re.compile(rb"[ \t\r\n\x00\xef\xbb\xbf\xff\xfe]*")
 
 
-class ImportRefused(Exception):
-    """The file as a whole cannot be read: no row is checked."""
-
-    def __init__(self, *messages: str):
-        super().__init__(" ".join(messages))
-        self.messages = list(messages)
+def text_shorten(text: str) -> str:
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
 
 
 def text_fold(text: str) -> str:
@@ -132,6 +138,10 @@ class RowError:
     value: str
     message: str
 
+    def __post_init__(self):
+        self.column = text_shorten(self.column)
+        self.value = text_shorten(self.value)
+
 
 @dataclass
 class LearnerRow:
@@ -172,7 +182,8 @@ class Table:
 
 
 def _text_decode(content: bytes) -> str:
-    """BOM first, then strict UTF-8, then Windows-1258; NFC so combining tone marks compose."""
+    """BOM first, then strict UTF-8, then Windows-1258. Tone marks are composed (NFC) cell by
+    cell in table_read: composing the whole text at once takes four times its size."""
     if content.startswith(codecs.BOM_UTF8):
         candidates, content = ["utf-8"], content[len(codecs.BOM_UTF8) :]
     elif content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -186,7 +197,7 @@ def _text_decode(content: bytes) -> str:
         except UnicodeDecodeError:
             continue
         if not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", text):
-            return unicodedata.normalize("NFC", text)
+            return text
     raise ImportRefused(
         _(
             "The file's character encoding could not be recognised. Save it as "
@@ -208,45 +219,70 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
+def _line_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Start and end of each line, its line break included; nothing is copied."""
+    start = 0
+    for found in LINE_BREAK.finditer(text):
+        yield start, found.end()
+        start = found.end()
+    if start < len(text):
+        yield start, len(text)
+
+
+class _CsvLines:
+    """The lines csv.reader splits into cells. A row longer than any acceptable one is refused
+    before it is split: a line of a million commas would become a million cells."""
+
+    def __init__(self, text: str, delimiter: str):
+        self.text, self.delimiter = text, delimiter
+        self.row = 1
+        self.row_start: int | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        for start, end in _line_spans(self.text):
+            if self.row_start is None:
+                self.row_start = start
+            if end - self.row_start > spreadsheet.MAX_RECORD_CHARS:
+                raise self._refusal()
+            yield self.text[start:end]
+
+    def row_done(self) -> None:
+        self.row += 1
+        self.row_start = None
+
+    def _refusal(self) -> ImportRefused:
+        end = self.row_start + spreadsheet.MAX_RECORD_CHARS
+        if self.text.count(self.delimiter, self.row_start, end) >= spreadsheet.MAX_COLUMNS:
+            return spreadsheet.too_many_columns(self.row)
+        return spreadsheet.cell_too_long()
+
+
+def _first_line(text: str) -> str:
+    """The first line that is not blank, cut to the longest acceptable row."""
+    for start, end in itertools.islice(_line_spans(text), spreadsheet.MAX_ROWS):
+        line = text[start : min(end, start + spreadsheet.MAX_RECORD_CHARS)]
+        if line.strip():
+            return line
+    return ""
+
+
 def _csv_rows(content: bytes) -> Iterator[list[str]]:
     text = _text_decode(content)
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    first_line = _first_line(text)
     # Excel's "Unicode text" is tab-separated and some locales save with semicolons.
     delimiter = max([",", ";", "\t"], key=first_line.count)
     if not first_line.count(delimiter):
         delimiter = ","
-    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
-
+    lines = _CsvLines(text, delimiter)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged or foreign zip
+        for number, cells in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
+            spreadsheet.row_check(cells, number)
+            lines.row_done()
+            yield cells
+    except csv.Error as error:
         raise ImportRefused(
-            _("The Excel workbook could not be read. Save it again as .xlsx or as CSV UTF-8.")
+            _("The CSV file could not be read. Save it again as CSV UTF-8 and upload it again.")
         ) from error
-    try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
-            return
-        for values in sheet.iter_rows(values_only=True):
-            yield [unicodedata.normalize("NFC", _cell_text(value)) for value in values]
-    finally:
-        workbook.close()
 
 
 def table_read(*, content: bytes) -> Table:
@@ -256,17 +292,26 @@ def table_read(*, content: bytes) -> Table:
             _("The file is larger than %(size)d MB. Split it into smaller files.")
             % {"size": MAX_FILE_BYTES // (1024 * 1024)}
         )
-    if not content.strip(b" \t\r\n\x00" + codecs.BOM_UTF8 + codecs.BOM_UTF16_LE):
+    if BLANK_FILE.fullmatch(content):
         raise ImportRefused(_("The file is empty."))
     if content.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportRefused(
             _("Old Excel files (.xls) are not supported. Save the file as .xlsx or as CSV UTF-8.")
         )
     is_workbook = content.startswith(b"PK\x03\x04") and zipfile.is_zipfile(io.BytesIO(content))
-    source = _xlsx_rows(content) if is_workbook else _csv_rows(content)
+    source = spreadsheet.xlsx_rows(content) if is_workbook else _csv_rows(content)
+    tidied: dict[str, str] = {}
+
+    def tidy(cell: str) -> str:
+        clean = " ".join(unicodedata.normalize("NFC", cell).split())
+        if clean == cell:
+            return cell
+        # Workbook cells with the same text share one string: so must their tidied copies.
+        return tidied.setdefault(cell, clean) if is_workbook else clean
+
     header_row, headings, rows = 0, [], []
     for number, raw in enumerate(source, start=1):
-        cells = [" ".join(cell.split()) for cell in raw]
+        cells = [tidy(cell) for cell in raw]
         if not any(cells):
             continue
         if not headings:
@@ -297,10 +342,11 @@ def columns_match(headings: list[str]) -> dict[str, int]:
             continue
         column = COLUMN_BY_ALIAS.get(text_fold(heading))
         if column is None:
-            problems.append(_("Unknown column “%(heading)s”.") % {"heading": heading})
+            problems.append(_("Unknown column “%(heading)s”.") % {"heading": text_shorten(heading)})
         elif column.key in positions:
             problems.append(
-                _("The column “%(heading)s” appears more than once.") % {"heading": heading}
+                _("The column “%(heading)s” appears more than once.")
+                % {"heading": text_shorten(heading)}
             )
         else:
             positions[column.key] = position
@@ -590,6 +636,12 @@ def learner_import(*, content: bytes, importer: User | None, dry_run: bool = Tru
                     ids = _learners_create(report.learners)
                     report.created = len(ids)
                     transaction.on_commit(partial(invitations_schedule, user_ids=ids), robust=True)
+                    audit_record(
+                        actor=importer,
+                        action=AuditAction.LEARNERS_IMPORTED,
+                        target_repr=_("%(count)d learners") % {"count": len(ids)},
+                        details={"created": len(ids), "first_id": ids[0], "last_id": ids[-1]},
+                    )
     except ImportRefused as refused:
         report = ImportReport(refused=refused.messages)
     except IntegrityError:
@@ -615,22 +667,6 @@ def learner_import(*, content: bytes, importer: User | None, dry_run: bool = Tru
 
 
 # Scope and export ------------------------------------------------------------------------------
-def learners_visible_to(*, user: User) -> QuerySet[User]:
-    """Superuser: everyone. Content administrator: people whose home or workplace unit is in
-    their subtree (never a superuser). Anyone else: nobody."""
-    if not user.is_authenticated or not user.is_active:
-        return User.objects.none()
-    if user.is_superuser:
-        return User.objects.all()
-    root = role_root_unit(user=user, role=Role.CONTENT_ADMIN)
-    if root is None:
-        return User.objects.none()
-    return User.objects.filter(
-        Q(home_unit__path__startswith=root.path) | Q(workplace_unit__path__startswith=root.path),
-        is_superuser=False,
-    )
-
-
 # Spreadsheet programs run a cell starting with one of these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 

@@ -1,6 +1,6 @@
 """The one place that turns "who is asking" into the units they may see."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from units.models import Unit
 from units.selectors import unit_subtree
@@ -31,3 +31,34 @@ def units_visible_to(*, user: User, role: str = Role.OFFICIAL) -> QuerySet[Unit]
 def unit_visible_to(*, user: User, unit: Unit, role: str = Role.OFFICIAL) -> bool:
     root = role_root_unit(user=user, role=role)
     return root is not None and unit.path.startswith(root.path)
+
+
+def user_is_privileged(*, user: User) -> bool:
+    """More rights than a learner: a unit role, the staff flag or superuser."""
+    if user.is_superuser or user.is_staff:
+        return True
+    return UnitRole.objects.filter(user=user).exists()
+
+
+def second_factor_required(*, user: User) -> bool:
+    """Officials, content administrators, staff and superusers log in with a second factor."""
+    return user.is_authenticated and user_is_privileged(user=user)
+
+
+def learners_visible_to(*, user: User) -> QuerySet[User]:
+    """The accounts a user may see and edit as learners. Superuser: everyone. Content
+    administrator: plain learners (no role, not staff) whose home or workplace unit is in their
+    subtree. Anyone else: nobody."""
+    if not user.is_authenticated or not user.is_active:
+        return User.objects.none()
+    if user.is_superuser:
+        return User.objects.all()
+    root = role_root_unit(user=user, role=Role.CONTENT_ADMIN)
+    if root is None or not user.is_staff:
+        return User.objects.none()
+    return User.objects.filter(
+        Q(home_unit__path__startswith=root.path) | Q(workplace_unit__path__startswith=root.path),
+        ~Exists(UnitRole.objects.filter(user=OuterRef("pk"))),
+        is_superuser=False,
+        is_staff=False,
+    )

@@ -1,6 +1,7 @@
 from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
 from allauth.account.signals import password_reset
+from allauth.mfa.signals import authenticator_added
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -9,6 +10,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from units.models import Unit
 
 from .models import Role, UnitRole, User
@@ -51,9 +54,55 @@ def user_create_verified(
     return user, created
 
 
-def unit_role_grant(*, user: User, role: Role | str, unit: Unit) -> UnitRole:
+@transaction.atomic
+def unit_role_grant(
+    *, user: User, role: Role | str, unit: Unit, actor: User | None = None, request=None
+) -> UnitRole:
+    """Give `user` the role over `unit`'s subtree (one unit per role: a new grant moves it)."""
+    before = UnitRole.objects.filter(user=user, role=role).select_related("unit").first()
     grant, _ = UnitRole.objects.update_or_create(user=user, role=role, defaults={"unit": unit})
+    if before is None or before.unit_id != unit.pk:
+        audit_record(
+            actor=actor,
+            action=AuditAction.ROLE_GRANTED,
+            target=user,
+            target_repr=f"{user.email} — {grant.get_role_display()} — {unit}",
+            details={
+                "role": str(role),
+                "unit": unit.code,
+                "previous_unit": before.unit.code if before else None,
+            },
+            request=request,
+        )
     return grant
+
+
+@transaction.atomic
+def unit_role_revoke(*, grant: UnitRole, actor: User | None = None, request=None) -> None:
+    audit_record(
+        actor=actor,
+        action=AuditAction.ROLE_REMOVED,
+        target=grant.user,
+        target_repr=f"{grant.user.email} — {grant.get_role_display()} — {grant.unit}",
+        details={"role": grant.role, "unit": grant.unit.code},
+        request=request,
+    )
+    grant.delete()
+
+
+@transaction.atomic
+def account_rights_record(
+    *, user: User, changes: dict, actor: User | None = None, request=None
+) -> None:
+    """Staff, superuser or group membership changed in the admin."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCOUNT_RIGHTS_CHANGED,
+        target=user,
+        target_repr=user.email,
+        details=changes,
+        request=request,
+    )
 
 
 # Invitations of imported learners ---------------------------------------------------------------
@@ -145,3 +194,21 @@ def invitation_accept(*, user: User) -> bool:
 @receiver(password_reset, dispatch_uid="accounts.invitation_accept")
 def _invitation_accept_on_password_reset(sender, request, user, **kwargs) -> None:
     invitation_accept(user=user)
+
+
+# Second factor ---------------------------------------------------------------------------------
+# Set when the user proves a second factor outside a log-in (activating TOTP in this session).
+SECOND_FACTOR_SESSION_KEY = "accounts_second_factor_at"
+# Where the user was going when they were sent to set up the second factor.
+SECOND_FACTOR_NEXT_SESSION_KEY = "accounts_second_factor_next"
+
+
+def session_second_factor_mark(*, session) -> None:
+    """This session has proven a second factor (set up just now, or signed in by a tool)."""
+    session[SECOND_FACTOR_SESSION_KEY] = timezone.now().isoformat()
+
+
+@receiver(authenticator_added, dispatch_uid="accounts.second_factor_mark")
+def _second_factor_mark(sender, request, user, authenticator, **kwargs) -> None:
+    if request is not None and request.user.pk == user.pk:
+        session_second_factor_mark(session=request.session)

@@ -1,8 +1,13 @@
+from urllib.parse import urlencode
+
 from allauth.account.views import SignupView as AllauthSignupView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from .forms import ProfileForm
 
@@ -36,3 +41,24 @@ def profile_edit(request):
         status = 200 if REFRESH_UNITS in request.POST else 400
         return render(request, "accounts/profile.html", {"form": form}, status=status)
     return render(request, "accounts/profile.html", {"form": ProfileForm(instance=request.user)})
+
+
+@never_cache
+def admin_login(request):
+    """The admin's own log-in is replaced by the site's: one set of limits, one second factor."""
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("admin:index")
+    if request.user.is_authenticated:
+        if request.user.is_active and request.user.is_staff:
+            return redirect(target)
+        # Sending a signed-in learner back to the log-in page would loop: say why instead.
+        return render(request, "403.html", status=403)
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
+
+
+@never_cache
+def admin_password_change(request):
+    return redirect("account_change_password")

@@ -216,7 +216,9 @@ class CourseAdmin(ScopedMixin, admin.ModelAdmin):
         wanted = getattr(form, "wanted_status", course.status)
         if wanted != course.status:
             try:
-                updated = authoring.course_status_set(course=course, status=wanted)
+                updated = authoring.course_status_set(
+                    course=course, status=wanted, actor=request.user, request=request
+                )
             except ValidationError as error:
                 self.message_user(
                     request,
@@ -299,7 +301,7 @@ class CourseAdmin(ScopedMixin, admin.ModelAdmin):
         changed = 0
         for course in queryset:
             try:
-                service(course=course)
+                service(course=course, actor=request.user, request=request)
             except ValidationError as error:
                 self.message_user(
                     request,
@@ -780,7 +782,9 @@ class CertificateAdmin(ScopedMixin, admin.ModelAdmin):
             for certificate in queryset.filter(revoked_at__isnull=True).select_related(
                 "enrollment"
             ):
-                services.certificate_revoke(certificate=certificate, reason=reason)
+                services.certificate_revoke(
+                    certificate=certificate, reason=reason, actor=request.user, request=request
+                )
                 revoked += 1
         self.message_user(
             request,

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.models import AuditAction
+from audit.services import audit_record
 from units.models import Unit
 
 from . import services
@@ -84,48 +86,60 @@ def _locked(course: Course) -> Course:
     return Course.objects.select_for_update().get(pk=course.pk)
 
 
+def _status_move(course: Course, status: str, *, actor, request, fields: list[str]) -> None:
+    was = course.status
+    course.status = status
+    # updated_at moves too: the statistics engine re-reads courses that changed status.
+    course.save(update_fields=["status", *fields, "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.COURSE_STATUS_CHANGED,
+        target=course,
+        details={"from": was, "to": status},
+        request=request,
+    )
+
+
 @transaction.atomic
-def course_publish(*, course: Course) -> Course:
+def course_publish(*, course: Course, actor=None, request=None) -> Course:
     """Open the course to learners; refused with every problem listed when it is not ready."""
     course = _locked(course)
     problems = course_publish_problems(course=course)
     if problems:
         raise ValidationError(problems)
     if course.status != CourseStatus.PUBLISHED:
-        course.status = CourseStatus.PUBLISHED
         course.published_at = timezone.now()
-        # updated_at moves too: the statistics engine re-reads courses that changed status.
-        course.save(update_fields=["status", "published_at", "updated_at"])
+        _status_move(
+            course, CourseStatus.PUBLISHED, actor=actor, request=request, fields=["published_at"]
+        )
     return course
 
 
 @transaction.atomic
-def course_archive(*, course: Course) -> Course:
+def course_archive(*, course: Course, actor=None, request=None) -> Course:
     """Close the course to new learners; progress and certificates stay."""
     course = _locked(course)
     if course.status != CourseStatus.ARCHIVED:
-        course.status = CourseStatus.ARCHIVED
-        course.save(update_fields=["status", "updated_at"])
+        _status_move(course, CourseStatus.ARCHIVED, actor=actor, request=request, fields=[])
     return course
 
 
 @transaction.atomic
-def course_unpublish(*, course: Course) -> Course:
+def course_unpublish(*, course: Course, actor=None, request=None) -> Course:
     """Back to draft: hidden from the catalogue while it is being reworked."""
     course = _locked(course)
     if course.status != CourseStatus.DRAFT:
-        course.status = CourseStatus.DRAFT
-        course.save(update_fields=["status", "updated_at"])
+        _status_move(course, CourseStatus.DRAFT, actor=actor, request=request, fields=[])
     return course
 
 
-def course_status_set(*, course: Course, status: str) -> Course:
+def course_status_set(*, course: Course, status: str, actor=None, request=None) -> Course:
     actions = {
         CourseStatus.PUBLISHED: course_publish,
         CourseStatus.ARCHIVED: course_archive,
         CourseStatus.DRAFT: course_unpublish,
     }
-    return actions[CourseStatus(status)](course=course)
+    return actions[CourseStatus(status)](course=course, actor=actor, request=request)
 
 
 # Content -----------------------------------------------------------------------------------

@@ -1,9 +1,14 @@
 """Forms and formsets of the authoring admin. Rules live in courses.authoring; these only ask."""
 
+from pathlib import PurePosixPath
+
 from django import forms
+from django.conf import settings
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect, FilteredSelectMultiple
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.forms.models import BaseInlineFormSet
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -32,6 +37,45 @@ def scoped_unit_field(form_field, model_field, admin_site, queryset) -> None:
     form_field.widget = ScopedAutocompleteSelect(model_field, admin_site)
     form_field.widget.is_required = form_field.required
     form_field.queryset = queryset  # after the widget: this hands the widget its choices
+
+
+# Uploads ---------------------------------------------------------------------------------
+VIDEO_EXTENSIONS = {".mp4", ".m4v", ".webm", ".ogv"}
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
+# Documents learners download; never a page or a script the browser would run.
+ATTACHMENT_EXTENSIONS = {
+    ".pdf",
+    ".doc",
+    ".docx",
+    ".xls",
+    ".xlsx",
+    ".ppt",
+    ".pptx",
+    ".odt",
+    ".ods",
+    ".odp",
+    ".txt",
+    ".csv",
+    ".zip",
+    *IMAGE_EXTENSIONS,
+}
+
+
+def upload_checked(upload, *, extensions: set[str], max_bytes: int):
+    """A newly uploaded file of an allowed kind and size; stored files pass as they are."""
+    if not isinstance(upload, UploadedFile):
+        return upload
+    suffix = PurePosixPath(upload.name or "").suffix.lower()
+    if suffix not in extensions:
+        raise forms.ValidationError(
+            gettext("Files of this kind are not accepted here. Allowed: %(kinds)s.")
+            % {"kinds": ", ".join(sorted(extensions))}
+        )
+    if upload.size > max_bytes:
+        raise forms.ValidationError(
+            gettext("The file is larger than %(limit)s.") % {"limit": filesizeformat(max_bytes)}
+        )
+    return upload
 
 
 # Courses ---------------------------------------------------------------------------------
@@ -81,6 +125,13 @@ class CourseAdminForm(forms.ModelForm):
         while Course.objects.filter(slug=candidate).exclude(pk=self.instance.pk).exists():
             candidate, number = f"{base}-{number}", number + 1
         return candidate
+
+    def clean_cover_image(self):
+        return upload_checked(
+            self.cleaned_data.get("cover_image"),
+            extensions=IMAGE_EXTENSIONS,
+            max_bytes=settings.IMAGE_MAX_BYTES,
+        )
 
     def clean_audiences(self):
         chosen = self.cleaned_data["audiences"]
@@ -151,6 +202,20 @@ class LessonAdminForm(forms.ModelForm):
         if module_field is not None and self.instance.pk:
             # Lessons move between modules of their own course only: progress stays valid.
             module_field.queryset = module_field.queryset.filter(course=self.instance.course_id)
+
+    def clean_video_file(self):
+        return upload_checked(
+            self.cleaned_data.get("video_file"),
+            extensions=VIDEO_EXTENSIONS,
+            max_bytes=settings.VIDEO_MAX_BYTES,
+        )
+
+    def clean_attachment(self):
+        return upload_checked(
+            self.cleaned_data.get("attachment"),
+            extensions=ATTACHMENT_EXTENSIONS,
+            max_bytes=settings.ATTACHMENT_MAX_BYTES,
+        )
 
 
 class QuestionInlineFormSet(BaseInlineFormSet):

@@ -11,6 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from audit.models import AuditAction
+from audit.services import audit_record
 
 from . import errors
 from .models import (
@@ -255,7 +257,10 @@ def quiz_question_order(*, lesson: Lesson, questions: list, seed: str) -> list:
 
 
 @transaction.atomic
-def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
+@transaction.atomic
+def certificate_revoke(
+    *, certificate: Certificate, reason: str, actor: User | None = None, request=None
+) -> Certificate:
     if certificate.revoked_at is None:
         certificate.revoked_at = timezone.now()
         certificate.revoked_reason = reason
@@ -264,6 +269,14 @@ def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
         enrollment.certified = False
         enrollment.save(update_fields=["certified", "updated_at"])
         stale_cell_mark(enrollment=enrollment)
+        audit_record(
+            actor=actor,
+            action=AuditAction.CERTIFICATE_REVOKED,
+            target=certificate,
+            target_repr=f"{certificate.code} — {certificate.full_name}",
+            details={"reason": reason, "course": certificate.course_title},
+            request=request,
+        )
     return certificate
 
 

@@ -1,14 +1,17 @@
 """Move a course between deployments as one .zip: course.json plus the media it references.
 
-Import reads and checks everything first (size, entry count, paths, JSON, every field) and only
-then writes, in one transaction; files stored before a failure are removed again, so a broken
-or hostile archive leaves nothing behind.
+Import reads and checks everything first (sizes, entry count, paths, nesting, counts, JSON, every
+field) and only then writes, in one transaction; files stored before a failure are removed again,
+so a broken or hostile archive leaves nothing behind. The limits can be set in settings.
 """
 
 import json
 import os
+import re
 import shutil
+import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import IO, Any
@@ -17,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.text import get_valid_filename, slugify
 from django.utils.translation import gettext as _
@@ -33,12 +37,30 @@ SCHEMA_VERSION = 1
 MANIFEST = "course.json"
 MEDIA_DIR = "media/"
 
-MAX_ARCHIVE_BYTES = 200 * 1024 * 1024
-MAX_ENTRIES = 1000
-# A zip bomb is small on the wire: the declared unpacked size is bounded too.
-MAX_UNPACKED_BYTES = 2 * 1024 * 1024 * 1024
-MAX_MANIFEST_BYTES = 20 * 1024 * 1024
+MAX_ARCHIVE_BYTES = settings.COURSE_IMPORT_MAX_ARCHIVE_BYTES
+MAX_ENTRIES = settings.COURSE_IMPORT_MAX_ENTRIES
+# A zip bomb is small on the wire: the declared unpacked sizes are bounded too.
+MAX_UNPACKED_BYTES = settings.COURSE_IMPORT_MAX_UNPACKED_BYTES
+MAX_MANIFEST_BYTES = settings.COURSE_IMPORT_MAX_MANIFEST_BYTES
+# The schema itself nests 10 levels deep (course, modules, lessons, questions, choices).
+MAX_DEPTH = settings.COURSE_IMPORT_MAX_DEPTH
+MAX_MODULES = settings.COURSE_IMPORT_MAX_MODULES
+MAX_LESSONS = settings.COURSE_IMPORT_MAX_LESSONS
+MAX_LESSONS_PER_MODULE = settings.COURSE_IMPORT_MAX_LESSONS_PER_MODULE
+MAX_QUESTIONS_PER_LESSON = settings.COURSE_IMPORT_MAX_QUESTIONS_PER_LESSON
+# Questions are cleaned and saved one by one: the total, not the per-quiz limit, bounds the time.
+MAX_QUESTIONS = settings.COURSE_IMPORT_MAX_QUESTIONS
+MAX_CHOICES_PER_QUESTION = settings.COURSE_IMPORT_MAX_CHOICES_PER_QUESTION
+# What is sanitised, cleaned and stored; course.json's own size also counts syntax and escapes.
+MAX_TEXT_BYTES = settings.COURSE_IMPORT_MAX_TEXT_BYTES
+IMAGE_MAX_BYTES = settings.IMAGE_MAX_BYTES
+ATTACHMENT_MAX_BYTES = settings.ATTACHMENT_MAX_BYTES
+VIDEO_MAX_BYTES = settings.VIDEO_MAX_BYTES
 MAX_REPORTED_PROBLEMS = 10
+# Pictures, videos and documents are compressed already: one that a zip shrinks twentyfold is
+# padding, which would fill the disk within the size limits.
+MEDIA_MAX_RATIO = 20
+MEDIA_RATIO_FROM_BYTES = 1024 * 1024
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
 
 COURSE_FIELDS = [
@@ -67,6 +89,13 @@ LESSON_FIELDS = [
 LESSON_FILES = ["video_file", "attachment"]
 QUESTION_FIELDS = ["text", "kind", "explanation", "position"]
 CHOICE_FIELDS = ["text", "is_correct", "position"]
+
+# JSON strings with their escapes (an unterminated one runs to the end), and other runs of text.
+NOT_BRACKETS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[^"\[\]{}]+', re.DOTALL)
+# C0 controls other than tab, LF and CR, and lone surrogates, which no database text can hold.
+INVALID_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+# Reading an archive member can fail in all of these ways when the archive is damaged or odd.
+READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError)
 
 
 class TransferError(Exception):
@@ -191,14 +220,22 @@ class _Reader:
     def problem(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}" if where else message)
 
-    def text(self, data: dict, key: str, where: str, default: str = "") -> str:
+    def text(
+        self, data: dict, key: str, where: str, default: str = "", normalize: bool = True
+    ) -> str:
         value = data.get(key, default)
         if value is None:
             return default
         if not isinstance(value, str):
             self.problem(where, _("“%(field)s” must be text.") % {"field": key})
             return default
-        return value
+        if INVALID_CHARACTERS.search(value):
+            self.invalid(where, key)
+            return default
+        return unicodedata.normalize("NFC", value) if normalize else value
+
+    def invalid(self, where: str, key: str) -> None:
+        self.problem(where, _("“%(field)s” contains invalid characters.") % {"field": key})
 
     def number(self, data: dict, key: str, where: str, default: int = 0) -> int:
         value = data.get(key, default)
@@ -222,7 +259,8 @@ class _Reader:
         return value
 
     def media(self, data: dict, key: str, where: str) -> str:
-        name = self.text(data, key, where)
+        # Member names are looked up as the archive spells them.
+        name = self.text(data, key, where, normalize=False)
         if not name:
             return ""
         if _unsafe(name) or not name.startswith(MEDIA_DIR):
@@ -276,13 +314,27 @@ def _open_archive(upload: IO[bytes]) -> zipfile.ZipFile:
             _("The archive unpacks to more than %(limit)d MB.")
             % {"limit": MAX_UNPACKED_BYTES // 2**20}
         )
+    return archive
+
+
+def _check_members(archive: zipfile.ZipFile) -> None:
+    """Every member unpacks to its declared size and checksum; run once the sizes are known."""
     try:
         damaged = archive.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
+    except READ_ERRORS as error:
         raise TransferError(_("The .zip archive is damaged and cannot be read.")) from error
     if damaged is not None:
         raise TransferError(_("The file “%(name)s” in the archive is damaged.") % {"name": damaged})
-    return archive
+
+
+def _nesting_exceeds(text: str, limit: int) -> bool:
+    """Whether brackets outside JSON strings open more than `limit` levels, in one pass."""
+    depth = 0
+    for bracket in NOT_BRACKETS.sub("", text):
+        depth += 1 if bracket in "[{" else -1
+        if depth > limit:
+            return True
+    return False
 
 
 def _manifest(archive: zipfile.ZipFile) -> dict:
@@ -295,9 +347,27 @@ def _manifest(archive: zipfile.ZipFile) -> dict:
     if info.file_size > MAX_MANIFEST_BYTES:
         raise TransferError(_("%(name)s is too large.") % {"name": MANIFEST})
     try:
-        data = json.loads(archive.read(info).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        text = archive.read(info).decode("utf-8")
+    except UnicodeDecodeError as error:
         raise TransferError(_("%(name)s is not valid JSON.") % {"name": MANIFEST}) from error
+    except READ_ERRORS as error:
+        raise TransferError(
+            _("The file “%(name)s” in the archive is damaged.") % {"name": MANIFEST}
+        ) from error
+    # json.loads recurses once per level: a deep enough file exhausts the stack.
+    if _nesting_exceeds(text, MAX_DEPTH):
+        raise TransferError(
+            _("%(name)s is nested more than %(limit)d levels deep.")
+            % {"name": MANIFEST, "limit": MAX_DEPTH}
+        )
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise TransferError(_("%(name)s is not valid JSON.") % {"name": MANIFEST}) from error
+    except RecursionError as error:
+        raise TransferError(
+            _("%(name)s is nested too deeply to be read.") % {"name": MANIFEST}
+        ) from error
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise TransferError(_("This file is not a course export of this platform."))
     version = data.get("schema_version")
@@ -316,6 +386,164 @@ def _manifest(archive: zipfile.ZipFile) -> dict:
     return data["course"]
 
 
+def _listed(data: dict, key: str) -> list:
+    value = data.get(key)
+    return value if isinstance(value, list) else []
+
+
+def _text_bytes(data: dict, fields: list[str]) -> int:
+    values = (data.get(name) for name in fields)
+    return sum(len(v.encode("utf-8", "surrogatepass")) for v in values if isinstance(v, str))
+
+
+def _module_place(module: int) -> str:
+    return _("Module %(number)d") % {"number": module}
+
+
+def _lesson_place(module: int, lesson: int) -> str:
+    return _("%(module)s, lesson %(number)d") % {"module": _module_place(module), "number": lesson}
+
+
+def _question_place(module: int, lesson: int, question: int) -> str:
+    return _("%(lesson)s, question %(number)d") % {
+        "lesson": _lesson_place(module, lesson),
+        "number": question,
+    }
+
+
+def _limit_problems(archive: zipfile.ZipFile, course: dict) -> list[str]:
+    """Counts, declared file sizes and text size, before anything is built.
+
+    Level by level: a level is looked into only when the counts above it are within their
+    limits, so this work is bounded by the limits however large the manifest is.
+    """
+    counts: list[str] = []
+    sizes: list[str] = []
+    names = set(archive.namelist())
+
+    def too_many(message: str, count: int, limit: int, **place: str) -> None:
+        if count > limit:
+            counts.append(message % {"count": count, "limit": limit, **place})
+
+    def too_large(place: str, data: dict, key: str, limit: int, message: str) -> None:
+        name = data.get(key)
+        info = archive.getinfo(name) if isinstance(name, str) and name in names else None
+        size = info.file_size if info else 0
+        if size > limit:
+            values = {"name": name, "size": filesizeformat(size), "limit": filesizeformat(limit)}
+            sizes.append(f"{place}: {message % values}")
+        elif size > MEDIA_RATIO_FROM_BYTES and size > MEDIA_MAX_RATIO * info.compress_size:
+            values = {"name": name, "size": filesizeformat(size)}
+            sizes.append(
+                f"{place}: "
+                + _(
+                    "“%(name)s” unpacks to %(size)s from almost nothing: it is not a real "
+                    "picture, video or document."
+                )
+                % values
+            )
+
+    too_large(
+        _("Course"),
+        course,
+        "cover_image",
+        IMAGE_MAX_BYTES,
+        _("the cover image “%(name)s” is %(size)s, more than the limit of %(limit)s."),
+    )
+    listed = _listed(course, "modules")
+    too_many(
+        _("The course has %(count)d modules; at most %(limit)d are allowed."),
+        len(listed),
+        MAX_MODULES,
+    )
+    if counts:
+        return counts + sizes
+    modules = [(m, module) for m, module in enumerate(listed, start=1) if isinstance(module, dict)]
+    lessons_of = {m: _listed(module, "lessons") for m, module in modules}
+    too_many(
+        _("The course has %(count)d lessons; at most %(limit)d are allowed."),
+        sum(map(len, lessons_of.values())),
+        MAX_LESSONS,
+    )
+    for m, listed in lessons_of.items():
+        too_many(
+            _("%(module)s has %(count)d lessons; at most %(limit)d are allowed."),
+            len(listed),
+            MAX_LESSONS_PER_MODULE,
+            module=_module_place(m),
+        )
+    if counts:
+        return counts + sizes
+    lessons = [
+        (m, n, lesson)
+        for m, listed in lessons_of.items()
+        for n, lesson in enumerate(listed, start=1)
+        if isinstance(lesson, dict)
+    ]
+    too_many(
+        _("The course has %(count)d questions; at most %(limit)d are allowed."),
+        sum(len(_listed(lesson, "questions")) for _m, _n, lesson in lessons),
+        MAX_QUESTIONS,
+    )
+    for m, n, lesson in lessons:
+        place = _lesson_place(m, n)
+        too_many(
+            _("%(lesson)s has %(count)d questions; at most %(limit)d are allowed."),
+            len(_listed(lesson, "questions")),
+            MAX_QUESTIONS_PER_LESSON,
+            lesson=place,
+        )
+        too_large(
+            place,
+            lesson,
+            "video_file",
+            VIDEO_MAX_BYTES,
+            _("the video “%(name)s” is %(size)s, more than the limit of %(limit)s."),
+        )
+        too_large(
+            place,
+            lesson,
+            "attachment",
+            ATTACHMENT_MAX_BYTES,
+            _("the attachment “%(name)s” is %(size)s, more than the limit of %(limit)s."),
+        )
+    if counts:
+        return counts + sizes
+    questions = [
+        (m, n, q, question)
+        for m, n, lesson in lessons
+        for q, question in enumerate(_listed(lesson, "questions"), start=1)
+        if isinstance(question, dict)
+    ]
+    for m, n, q, question in questions:
+        too_many(
+            _("%(question)s has %(count)d choices; at most %(limit)d are allowed."),
+            len(_listed(question, "choices")),
+            MAX_CHOICES_PER_QUESTION,
+            question=_question_place(m, n, q),
+        )
+    if counts:
+        return counts + sizes
+    text = (
+        _text_bytes(course, COURSE_FIELDS)
+        + sum(_text_bytes(module, ["title"]) for _m, module in modules)
+        + sum(_text_bytes(lesson, LESSON_FIELDS) for _m, _n, lesson in lessons)
+        + sum(_text_bytes(question, QUESTION_FIELDS) for *_place, question in questions)
+        + sum(
+            _text_bytes(choice, CHOICE_FIELDS)
+            for *_place, question in questions
+            for choice in _listed(question, "choices")
+            if isinstance(choice, dict)
+        )
+    )
+    if text > MAX_TEXT_BYTES:
+        counts.append(
+            _("The course text is %(size)s, more than the limit of %(limit)s.")
+            % {"size": filesizeformat(text), "limit": filesizeformat(MAX_TEXT_BYTES)}
+        )
+    return counts + sizes
+
+
 def _cover_is_image(archive: zipfile.ZipFile, name: str) -> bool:
     from PIL import Image, UnidentifiedImageError
 
@@ -324,7 +552,7 @@ def _cover_is_image(archive: zipfile.ZipFile, name: str) -> bool:
     try:
         with archive.open(name) as stream, Image.open(stream) as image:
             image.verify()
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError):
         return False
     return True
 
@@ -347,6 +575,9 @@ def _plan(reader: _Reader, data: dict, owner_unit: Unit) -> _Plan:
     if not isinstance(audiences, list) or not all(isinstance(a, str) for a in audiences):
         reader.problem(where, _("“%(field)s” must be a list of text.") % {"field": "audiences"})
         audiences = []
+    elif any(INVALID_CHARACTERS.search(audience) for audience in audiences):
+        reader.invalid(where, "audiences")
+        audiences = []
     course.audiences = "," + ",".join(audiences) + "," if audiences else ""
     base = slugify(reader.text(data, "slug", where)) or slugify(course.title) or "khoa-hoc"
     course.slug = slug_unique(base=base)
@@ -356,7 +587,7 @@ def _plan(reader: _Reader, data: dict, owner_unit: Unit) -> _Plan:
         reader.problem(where, _("the cover image is not a valid image."))
     plan = _Plan(course=course, cover=cover)
     for m_number, module_data in enumerate(reader.items(data, "modules", where), start=1):
-        m_where = _("Module %(number)d") % {"number": m_number}
+        m_where = _module_place(m_number)
         module = Module(
             title=reader.text(module_data, "title", m_where),
             position=reader.number(module_data, "position", m_where, m_number),
@@ -366,7 +597,7 @@ def _plan(reader: _Reader, data: dict, owner_unit: Unit) -> _Plan:
         for l_number, lesson_data in enumerate(
             reader.items(module_data, "lessons", m_where), start=1
         ):
-            l_where = _("%(module)s, lesson %(number)d") % {"module": m_where, "number": l_number}
+            l_where = _lesson_place(m_number, l_number)
             lessons.append(_plan_lesson(reader, lesson_data, l_where, l_number))
         plan.modules.append((module, lessons))
     return plan
@@ -468,18 +699,25 @@ def _write(plan: _Plan, store: _Store) -> Course:
     return course
 
 
+def _refuse(problems: list[str]) -> None:
+    if problems:
+        shown = problems[:MAX_REPORTED_PROBLEMS]
+        hidden = len(problems) - len(shown)
+        if hidden:
+            shown.append(_("…and %(count)d more problems.") % {"count": hidden})
+        raise TransferError(*shown)
+
+
 def course_import(*, upload: IO[bytes], owner_unit: Unit) -> Course:
     """Create a draft course owned by `owner_unit` from an export; raises TransferError."""
     archive = _open_archive(upload)
     with archive:
+        data = _manifest(archive)
+        _refuse(_limit_problems(archive, data))
+        _check_members(archive)
         reader = _Reader(archive)
-        plan = _plan(reader, _manifest(archive), owner_unit)
-        if reader.problems:
-            shown = reader.problems[:MAX_REPORTED_PROBLEMS]
-            hidden = len(reader.problems) - len(shown)
-            if hidden:
-                shown.append(_("…and %(count)d more problems.") % {"count": hidden})
-            raise TransferError(*shown)
+        plan = _plan(reader, data, owner_unit)
+        _refuse(reader.problems)
         store = _Store(archive)
         try:
             with transaction.atomic():

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -51,7 +52,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django_celery_beat",
+    "csp",
+    "audit",
     "units",
     "accounts",
     "courses",
@@ -67,9 +71,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "platform_app.middleware.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Inside every middleware that adds headers; runs before any view reads the body.
+    "platform_app.middleware.RequestGuardMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.SecondFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "platform_app.urls"
@@ -176,8 +185,11 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "manda
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_UNIQUE_EMAIL = True
-# Sign-up must say plainly when an email is already registered.
-ACCOUNT_PREVENT_ENUMERATION = False
+# Sign-up and password reset answer alike for known and unknown addresses; the owner of a known
+# address is told by email that someone tried.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+# Failed log-ins only (a successful one gives its attempt back): per address and per account.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
@@ -187,9 +199,22 @@ ACCOUNT_RATE_LIMITS = {
 }
 if env_bool("DISABLE_RATE_LIMITS"):
     ACCOUNT_RATE_LIMITS = False
+# X-Forwarded-For is believed only through this many reverse proxies in front of the site; with
+# 0 (no proxy) the header is ignored and the connection's address counts.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Bình dân học vụ số] "
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+
+# Second factor: TOTP with recovery codes; required of officials, content administrators and
+# superusers before these paths (accounts.middleware), optional for learners.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Bình dân học vụ số"
+MFA_TOTP_TOLERANCE = 1  # a 30-second step either side: cheap phones keep loose time
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
+SECOND_FACTOR_PATHS = ("/admin/", "/reports/", "/preview/")
 
 # Email -----------------------------------------------------------------------------
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -240,6 +265,41 @@ if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Upload and input limits (bytes). A body over its page's limit is refused from its
+# Content-Length before it is read (platform_app.middleware); each file field checks its own
+# kind's limit too. The reverse proxy's body limit (nginx: client_max_body_size) must be at
+# least the largest of these.
+MB = 1024 * 1024
+VIDEO_MAX_BYTES = int(os.environ.get("VIDEO_MAX_BYTES", 1024 * MB))
+IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", 5 * MB))
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 50 * MB))
+COURSE_IMPORT_MAX_ARCHIVE_BYTES = int(os.environ.get("COURSE_IMPORT_MAX_ARCHIVE_BYTES", 200 * MB))
+# What a course archive may hold, checked before anything is built (courses.transfer).
+COURSE_IMPORT_MAX_ENTRIES = 1000
+COURSE_IMPORT_MAX_UNPACKED_BYTES = 2 * 1024 * MB
+COURSE_IMPORT_MAX_MANIFEST_BYTES = 20 * MB
+COURSE_IMPORT_MAX_DEPTH = 20  # the schema itself nests 10 levels
+COURSE_IMPORT_MAX_MODULES = 200
+COURSE_IMPORT_MAX_LESSONS = 2000
+COURSE_IMPORT_MAX_LESSONS_PER_MODULE = 200
+COURSE_IMPORT_MAX_QUESTIONS_PER_LESSON = 200
+COURSE_IMPORT_MAX_QUESTIONS = 2000
+COURSE_IMPORT_MAX_CHOICES_PER_QUESTION = 20
+COURSE_IMPORT_MAX_TEXT_BYTES = 10 * MB
+LEARNER_FILE_MAX_BYTES = int(os.environ.get("LEARNER_FILE_MAX_BYTES", 25 * MB))
+# Any other request: forms without files, and the fields of a form with files.
+REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_BYTES", 10 * MB))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * MB  # the non-file part of a request; a long lesson text fits
+_FORM_SLACK = REQUEST_MAX_BYTES  # the other fields of a form that carries files
+UPLOAD_MAX_BYTES_BY_VIEW = {
+    "admin:courses_course_import": COURSE_IMPORT_MAX_ARCHIVE_BYTES + _FORM_SLACK,
+    "admin:accounts_user_import": LEARNER_FILE_MAX_BYTES + _FORM_SLACK,
+    "admin:courses_course_add": IMAGE_MAX_BYTES + _FORM_SLACK,
+    "admin:courses_course_change": IMAGE_MAX_BYTES + _FORM_SLACK,
+    "admin:courses_lesson_add": VIDEO_MAX_BYTES + ATTACHMENT_MAX_BYTES + _FORM_SLACK,
+    "admin:courses_lesson_change": VIDEO_MAX_BYTES + ATTACHMENT_MAX_BYTES + _FORM_SLACK,
+}
+
 # Sessions are read from the cache (Redis when configured) and written through to the
 # database, so a page view costs no session query and a cache flush logs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -258,6 +318,37 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Lesson videos may be embedded from these hosts only (HTTPS), and framed by nothing else.
+VIDEO_EMBED_HOSTS = ["www.youtube-nocookie.com", "www.youtube.com", "player.vimeo.com"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "media-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [f"https://{host}" for host in VIDEO_EMBED_HOSTS],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+        "report-uri": "/csp-report/",
+    },
+}
+PERMISSIONS_POLICY = ", ".join(
+    [
+        "camera=()",
+        "microphone=()",
+        "geolocation=()",
+        "payment=()",
+        "usb=()",
+        "fullscreen=(self " + " ".join(f'"https://{host}"' for host in VIDEO_EMBED_HOSTS) + ")",
+    ]
+)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from audit.models import AuditAction
+from audit.services import audit_record
+
 from .exports import export_filename, export_job_create
 from .forms import ExportForm, ReportFilterForm
 from .models import ExportJob
@@ -184,4 +187,12 @@ def export_download(request, pk, root):
         handle = job.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORT_DOWNLOADED,
+        target=job,
+        target_repr=export_filename(job),
+        details={"kind": "report", "unit": job.unit.code, "format": job.file_format},
+        request=request,
+    )
     return FileResponse(handle, as_attachment=True, filename=export_filename(job))

@@ -103,3 +103,31 @@ def quiz_answers(lesson, *, correct: bool = True) -> dict[int, set[int]]:
         choices = [c.pk for c in question.choices.all() if c.is_correct == correct]
         answers[question.pk] = set(choices[:1] if question.kind == "single" else choices)
     return answers
+
+
+def sign_in(client, user) -> None:
+    """Log `user` in as a completed log-in does, second factor included (officials and staff
+    need it for the staff areas); the log-in forms themselves are tested in tests/accounts."""
+    from accounts.services import session_second_factor_mark
+
+    client.force_login(user)
+    session = client.session
+    session_second_factor_mark(session=session)
+    session.save()
+
+
+def totp_secret_for(email: str) -> str:
+    """A fixed authenticator-app key per test account, so a journey can type its codes."""
+    import base64
+    import hashlib
+
+    return base64.b32encode(hashlib.sha1(email.encode()).digest()).decode()
+
+
+def totp_enable(user) -> str:
+    """The account has set up its authenticator app (officials and staff must have one)."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    secret = totp_secret_for(user.email)
+    TOTP.activate(user, secret)
+    return secret

@@ -1,13 +1,12 @@
 from urllib.parse import urlparse
 
 from django import template
+from django.conf import settings
 from django.utils.safestring import mark_safe
 
 from ..sanitize import html_sanitize
 
 register = template.Library()
-
-VIDEO_EMBED_HOSTS = {"www.youtube-nocookie.com", "www.youtube.com", "player.vimeo.com"}
 
 
 @register.filter
@@ -20,7 +19,7 @@ def sanitized(html: str) -> str:
 def allowed_embed(url: str) -> str:
     """Only embeds from allow-listed video hosts over HTTPS are ever put in an iframe."""
     parsed = urlparse(url or "")
-    if parsed.scheme == "https" and parsed.hostname in VIDEO_EMBED_HOSTS:
+    if parsed.scheme == "https" and parsed.hostname in settings.VIDEO_EMBED_HOSTS:
         return url
     return ""
 

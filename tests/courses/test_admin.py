@@ -4,7 +4,7 @@ from django.urls import reverse
 from accounts.models import User
 from courses.models import Certificate, Lesson, LessonKind, StaleCell
 from tests.courses.test_certificates import certificate_earn, course_create
-from tests.factories import UserFactory
+from tests.factories import UserFactory, sign_in
 
 
 @pytest.fixture
@@ -12,7 +12,7 @@ def superuser_client(client, units):
     superuser = User.objects.create_superuser(
         email="quan-tri@example.com", password="x", full_name="Quản trị viên"
     )
-    client.force_login(superuser)
+    sign_in(client, superuser)
     client.cookies["django_language"] = "en"
     return client
 

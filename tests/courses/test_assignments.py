@@ -10,7 +10,7 @@ from django.utils import timezone
 from courses import services
 from courses.models import AssignmentReminder
 from courses.tasks import assignment_reminders_send
-from tests.factories import UserFactory, course_build
+from tests.factories import UserFactory, course_build, sign_in
 from units.models import Unit
 
 
@@ -33,7 +33,7 @@ def test_required_courses_appear_first_with_their_deadline(client, units):
     assignment = assign(course, "31", "official", days=30)
     services.enrollment_create(user=official, course=other)
 
-    client.force_login(official)
+    sign_in(client, official)
     html = client.get(reverse("courses:my_learning")).content.decode()
     required_at = html.index("Kỹ năng số cho cán bộ")
     assert required_at < html.index("Khóa tự chọn")
@@ -41,7 +41,7 @@ def test_required_courses_appear_first_with_their_deadline(client, units):
     assert "Bắt buộc" in html or "Required" in html
 
     for learner in (citizen, elsewhere):
-        client.force_login(learner)
+        sign_in(client, learner)
         assert (
             "Kỹ năng số cho cán bộ"
             not in client.get(reverse("courses:my_learning")).content.decode()
@@ -49,7 +49,7 @@ def test_required_courses_appear_first_with_their_deadline(client, units):
 
     # A future member of the subtree and group is assigned as well.
     newcomer = UserFactory(home_unit=Unit.objects.get(code="11560"), audience_group="official")
-    client.force_login(newcomer)
+    sign_in(client, newcomer)
     assert "Kỹ năng số cho cán bộ" in client.get(reverse("courses:my_learning")).content.decode()
 
 

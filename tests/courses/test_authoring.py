@@ -31,7 +31,7 @@ from courses.permissions import (
     roles_setup,
 )
 from tests.courses.test_certificates import certificate_earn
-from tests.factories import UserFactory, course_build
+from tests.factories import UserFactory, course_build, sign_in
 from units.services import unit_create
 
 # Fixtures --------------------------------------------------------------------------------
@@ -60,7 +60,7 @@ def author_create(*, unit, email: str) -> User:
 
 def client_for(user: User) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     client.cookies["django_language"] = "en"
     return client
 
@@ -816,7 +816,7 @@ def test_preview_is_for_staff_only(client, hp_course):
     learner = UserFactory()
 
     anonymous = client.get(url)
-    client.force_login(learner)
+    sign_in(client, learner)
     logged_in = client.get(url)
 
     assert anonymous.status_code == 302

@@ -18,7 +18,7 @@ from courses.models import (
     LessonKind,
     Module,
 )
-from tests.factories import UserFactory
+from tests.factories import UserFactory, sign_in
 from units.models import Unit
 
 LEARNER_NAME = "Nguyễn Thị Hồng Nhung"
@@ -77,7 +77,7 @@ def local_date(value) -> str:
 
 
 def test_pdf_shows_the_learner_course_code_and_verify_address(client, learner, certificate):
-    client.force_login(learner)
+    sign_in(client, learner)
 
     response = client.get(reverse("courses:certificate_pdf", args=[certificate.code]))
 
@@ -102,7 +102,7 @@ def test_pdf_shows_the_learner_course_code_and_verify_address(client, learner, c
 
 
 def test_pdf_embeds_its_fonts(client, learner, certificate):
-    client.force_login(learner)
+    sign_in(client, learner)
 
     response = client.get(reverse("courses:certificate_pdf", args=[certificate.code]))
 
@@ -116,7 +116,7 @@ def test_pdf_prints_the_snapshot_not_the_live_names(client, learner, certificate
     learner.full_name = "Tên Đã Đổi"
     learner.save()
     Course.objects.filter(pk=certificate.enrollment.course_id).update(title="Tiêu đề mới")
-    client.force_login(learner)
+    sign_in(client, learner)
 
     response = client.get(reverse("courses:certificate_pdf", args=[certificate.code]))
 
@@ -128,7 +128,7 @@ def test_pdf_prints_the_snapshot_not_the_live_names(client, learner, certificate
 
 
 def test_pdf_is_not_found_for_another_learner(client, certificate):
-    client.force_login(UserFactory())
+    sign_in(client, UserFactory())
 
     response = client.get(reverse("courses:certificate_pdf", args=[certificate.code]))
 
@@ -146,7 +146,7 @@ def test_pdf_sends_an_anonymous_visitor_to_log_in(client, certificate):
 
 def test_pdf_of_a_revoked_certificate_is_refused(client, learner, certificate):
     services.certificate_revoke(certificate=certificate, reason="Gian lận")
-    client.force_login(learner)
+    sign_in(client, learner)
 
     response = client.get(reverse("courses:certificate_pdf", args=[certificate.code]))
 

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from courses.models import LessonCompletion, QuizAttempt
-from tests.factories import UserFactory, course_build, quiz_answers
+from tests.factories import UserFactory, course_build, quiz_answers, sign_in
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -27,7 +27,7 @@ def fire_together(learner, url, data, times=2):
         from django.db import connections
 
         client = Client()
-        client.force_login(learner)
+        sign_in(client, learner)
         barrier.wait()
         try:
             statuses.append(client.post(url, data).status_code)
@@ -47,7 +47,7 @@ def enrolled(units_tx):
     course = course_build()
     learner = UserFactory()
     client = Client()
-    client.force_login(learner)
+    sign_in(client, learner)
     client.post(reverse("courses:enroll", args=[course.slug]))
     lessons = list(course.lessons.order_by("module__position", "position"))
     return course, learner, client, lessons

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from courses.models import Certificate, Enrollment, LessonCompletion, QuizAttempt, StaleCell
-from tests.factories import UserFactory, course_build, quiz_answers
+from tests.factories import UserFactory, course_build, quiz_answers, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def enrol(client, course):
 
 
 def test_enrolment_then_lessons_in_order_then_quiz_issues_one_certificate(client, course, learner):
-    client.force_login(learner)
+    sign_in(client, learner)
     response = enrol(client, course)
     assert response.status_code == 302
     lessons = lessons_of(course)
@@ -83,7 +83,7 @@ def test_enrolment_then_lessons_in_order_then_quiz_issues_one_certificate(client
 
 
 def test_every_change_leaves_a_stale_statistics_cell(client, course, learner):
-    client.force_login(learner)
+    sign_in(client, learner)
     enrol(client, course)
     assert StaleCell.objects.filter(course=course, unit=learner.home_unit).count() == 1
     client.post(lesson_url(course, lessons_of(course)[0], "complete"))
@@ -94,7 +94,7 @@ def test_every_change_leaves_a_stale_statistics_cell(client, course, learner):
 
 
 def test_leaving_and_coming_back_keeps_progress(client, course, learner):
-    client.force_login(learner)
+    sign_in(client, learner)
     enrol(client, course)
     first = lessons_of(course)[0]
     client.post(lesson_url(course, first, "complete"))
@@ -107,7 +107,7 @@ def test_leaving_and_coming_back_keeps_progress(client, course, learner):
 
 
 def test_not_enrolled_learner_is_refused_with_a_message(client, course, learner):
-    client.force_login(learner)
+    sign_in(client, learner)
     first = lessons_of(course)[0]
     response = client.post(lesson_url(course, first, "complete"))
     assert response.status_code == 403
@@ -116,7 +116,7 @@ def test_not_enrolled_learner_is_refused_with_a_message(client, course, learner)
 
 
 def test_quiz_answers_never_reach_the_browser_before_submission(client, course, learner):
-    client.force_login(learner)
+    sign_in(client, learner)
     enrol(client, course)
     lessons = lessons_of(course)
     for lesson in lessons[:-1]:
@@ -129,7 +129,7 @@ def test_quiz_answers_never_reach_the_browser_before_submission(client, course, 
 
 
 def test_quiz_failed_then_passed_then_answers_shown(client, course, learner):
-    client.force_login(learner)
+    sign_in(client, learner)
     enrol(client, course)
     lessons = lessons_of(course)
     for lesson in lessons[:-1]:
@@ -148,7 +148,7 @@ def test_quiz_failed_then_passed_then_answers_shown(client, course, learner):
 
 def test_quiz_attempt_limit_and_duplicate_attempts_are_refused(client, units, learner):
     course = course_build(max_attempts=1)
-    client.force_login(learner)
+    sign_in(client, learner)
     enrol(client, course)
     lessons = lessons_of(course)
     for lesson in lessons[:-1]:
@@ -168,7 +168,7 @@ def test_quiz_attempt_limit_and_duplicate_attempts_are_refused(client, units, le
 
 
 def test_quiz_choice_from_another_question_is_refused(client, course, learner):
-    client.force_login(learner)
+    sign_in(client, learner)
     enrol(client, course)
     lessons = lessons_of(course)
     for lesson in lessons[:-1]:
@@ -184,7 +184,7 @@ def test_quiz_choice_from_another_question_is_refused(client, course, learner):
 
 
 def test_quiz_on_locked_lesson_is_refused(client, course, learner):
-    client.force_login(learner)
+    sign_in(client, learner)
     enrol(client, course)
     quiz = lessons_of(course)[-1]
     response = client.post(lesson_url(course, quiz, "quiz"), quiz_post(quiz_answers(quiz), 1))
@@ -199,7 +199,7 @@ def test_script_and_event_handlers_in_lesson_text_never_reach_the_page(client, c
         '<img src="x.png" onerror="alert(2)" alt="ảnh"><a href="javascript:alert(3)">liên kết</a>'
     )
     lesson.save()
-    client.force_login(learner)
+    sign_in(client, learner)
     enrol(client, course)
     html = client.get(lesson_url(course, lesson)).content.decode()
     assert "Xin chào" in html
@@ -224,7 +224,7 @@ def test_catalogue_search_ignores_accents_and_filters(client, units):
 def test_draft_course_and_other_course_lessons_are_404(client, units, learner):
     draft = course_build(title="Khóa nháp", slug="nhap", status="draft")
     other = course_build(title="Khóa khác", slug="khac")
-    client.force_login(learner)
+    sign_in(client, learner)
     assert client.get(reverse("courses:course", args=[draft.slug])).status_code == 404
     assert enrol(client, draft).status_code == 404
     enrol(client, other)
@@ -237,7 +237,7 @@ def test_course_and_lesson_pages_use_a_fixed_number_of_queries(
     client, units, learner, django_assert_max_num_queries, modules, lessons
 ):
     course = course_build(modules=modules, lessons_per_module=lessons)
-    client.force_login(learner)
+    sign_in(client, learner)
     enrol(client, course)
     first, second, *_rest = lessons_of(course)
     client.post(lesson_url(course, first, "complete"))
@@ -256,7 +256,7 @@ def test_lesson_page_without_video_weighs_under_150_kb(client, units, learner):
     from django.contrib.staticfiles import finders
 
     course = course_build()
-    client.force_login(learner)
+    sign_in(client, learner)
     enrol(client, course)
     html = client.get(lesson_url(course, lessons_of(course)[0])).content
     total = len(html)

@@ -26,6 +26,47 @@ def _ensure_chromium() -> str:
     return CHROMIUM
 
 
+# Every page reports what its Content-Security-Policy blocked; a journey fails on any of it.
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("CSP violation: " + event.effectiveDirective + " blocked " + event.blockedURI +
+                " on " + event.documentURI);
+});
+"""
+
+
+class CspWatchedBrowser:
+    """The browser, whose every context reports Content-Security-Policy violations."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        context.add_init_script(script=CSP_WATCH)
+        context.on("console", self._console)
+        return context
+
+    def _console(self, message) -> None:
+        text = message.text
+        if text.startswith("CSP violation") or "Content Security Policy" in text:
+            self.violations.append(text)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violation(request):
+    """After each end-to-end test: nothing the pages loaded was blocked by the policy."""
+    yield
+    if "browser" in request.fixturenames:
+        watched = request.getfixturevalue("browser")
+        found, watched.violations[:] = list(watched.violations), []
+        assert not found, "Content-Security-Policy violations:\n" + "\n".join(found)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -45,7 +86,7 @@ def browser():
                 "--disable-sync",
             ],
         )
-        yield browser
+        yield CspWatchedBrowser(browser)
         browser.close()
 
 

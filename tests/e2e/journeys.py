@@ -2,8 +2,11 @@
 
 import re
 
+import pyotp
 from django.core import mail
 from playwright.sync_api import Page, expect
+
+from tests.factories import totp_secret_for
 
 
 def sign_up_and_log_in(page: Page, *, full_name: str, email: str, password: str) -> None:
@@ -31,8 +34,16 @@ def sign_up_and_log_in(page: Page, *, full_name: str, email: str, password: str)
 
 
 def log_in(page: Page, *, email: str, password: str) -> None:
+    """Password, then the authenticator app's code when the account has one (see
+    tests.factories.totp_enable)."""
     page.goto("/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password)
     page.locator("main form button[type=submit]").click()
-    expect(page.locator("form[action$='/logout/']")).to_have_count(1)
+    code = page.locator("input[name=code]")
+    logged_in = page.locator("form[action$='/logout/']")
+    expect(code.or_(logged_in).first).to_be_attached()
+    if code.count():
+        code.fill(pyotp.TOTP(totp_secret_for(email)).now())
+        page.get_by_role("button", name="Đăng nhập").click()
+    expect(logged_in).to_have_count(1)

@@ -16,7 +16,7 @@ from courses.models import Assignment, Course, CourseStatus, Lesson
 from courses.permissions import roles_setup
 from tests.e2e.conftest import DESKTOP, PHONE, screenshot
 from tests.e2e.journeys import log_in
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, totp_enable
 from units.models import Unit
 
 pytestmark = [
@@ -45,6 +45,8 @@ def ward(units_tx):
     # The official lives in another ward (the factory's default): not one of these learners.
     official = UserFactory(email="canbo@example.com", full_name="Phạm Cán Bộ")
     unit_role_grant(user=official, role=Role.OFFICIAL, unit=hong_bang)
+    totp_enable(author)
+    totp_enable(official)
     roles_setup()
     officials = [
         UserFactory(home_unit=hong_bang, audience_group=AudienceGroup.OFFICIAL) for _ in range(3)

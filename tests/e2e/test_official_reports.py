@@ -13,7 +13,7 @@ from courses.demo import demo_curriculum_load
 from courses.models import Course
 from tests.e2e.conftest import PHONE, screenshot
 from tests.e2e.journeys import log_in
-from tests.factories import PASSWORD, UserFactory, quiz_answers
+from tests.factories import PASSWORD, UserFactory, quiz_answers, totp_enable
 from units.models import Unit
 
 pytestmark = [
@@ -51,6 +51,7 @@ def city(units_tx):
         services.lesson_complete(user=finisher, lesson=lesson)
     official = UserFactory(email="canbo@example.com", audience_group="official")
     unit_role_grant(user=official, role=Role.OFFICIAL, unit=Unit.objects.get(code="31"))
+    totp_enable(official)
     return {"quiz": lessons[-1], "course": safety}
 
 

@@ -16,6 +16,7 @@ from accounts.models import UnitRole
 from reports import tasks
 from reports.exports import ERROR_SCOPE, cell_safe, export_build
 from reports.models import ExportJob, UnitStat
+from tests.factories import sign_in
 from units.models import Unit
 from units.services import unit_create
 
@@ -111,7 +112,7 @@ def expected_line(code: str) -> list:
 def test_csv_export_through_the_worker_matches_the_stats(
     client, celery_worker, hai_phong_stats, media_root
 ):
-    client.force_login(official_of(HAI_PHONG))
+    sign_in(client, official_of(HAI_PHONG))
     job = export_through_worker(client, HAI_PHONG, "csv")
     content = download(client, job)
 
@@ -140,7 +141,7 @@ def test_csv_export_through_the_worker_matches_the_stats(
 def test_xlsx_export_through_the_worker_has_numbers_as_numbers(
     client, celery_worker, hai_phong_stats, media_root
 ):
-    client.force_login(official_of(HAI_PHONG))
+    sign_in(client, official_of(HAI_PHONG))
     job = export_through_worker(client, HAI_PHONG, "xlsx", sort="name")
     sheet = load_workbook(io.BytesIO(download(client, job))).active
 
@@ -169,7 +170,7 @@ def test_a_unit_name_that_is_a_formula_comes_out_as_text(
     unit_create(code="31-EVIL", name=HYPERLINK, kind="enterprise", parent=hai_phong)
     unit_create(code="31-PLUS", name="+84 Doanh nghiệp", kind="enterprise", parent=hai_phong)
     stat_create("31-EVIL", learners=5, enrolled=5, completed=5)
-    client.force_login(official_of(HAI_PHONG))
+    sign_in(client, official_of(HAI_PHONG))
 
     job = export_through_worker(client, HAI_PHONG, file_format)
     content = download(client, job)
@@ -196,10 +197,10 @@ def test_cell_safe_neutralises_every_formula_prefix():
 def test_only_the_requester_can_see_or_download_an_export(
     client, celery_worker, hai_phong_stats, media_root
 ):
-    client.force_login(official_of(HAI_PHONG))
+    sign_in(client, official_of(HAI_PHONG))
     job = export_through_worker(client, HAI_PHONG, "csv")
 
-    client.force_login(official_of(HAI_PHONG))  # a colleague with the same scope
+    sign_in(client, official_of(HAI_PHONG))  # a colleague with the same scope
     assert client.get(reverse("reports:export_download", args=[job.pk])).status_code == 404
     assert client.get(reverse("reports:export", args=[job.pk])).status_code == 404
 
@@ -239,7 +240,7 @@ def test_a_finished_job_is_left_alone(units, media_root):
 
 
 def test_invalid_export_parameters_are_a_400(client, units):
-    client.force_login(official_of(HAI_PHONG))
+    sign_in(client, official_of(HAI_PHONG))
     url = reverse("reports:export_create", args=[HAI_PHONG])
     assert client.post(url, {"file_format": "pdf"}).status_code == 400
     assert client.post(url, {"file_format": "csv", "sort": "bogus"}).status_code == 400

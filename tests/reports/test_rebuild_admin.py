@@ -4,14 +4,14 @@ import pytest
 from django.urls import reverse
 
 from reports.models import StatsRun
-from tests.factories import UserFactory
+from tests.factories import UserFactory, sign_in
 
 pytestmark = pytest.mark.celery
 
 
 def test_superuser_queues_a_full_rebuild_that_a_real_worker_runs(client, celery_worker, units_tx):
     admin = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(admin)
+    sign_in(client, admin)
     page = client.get(reverse("admin:reports_statsrun_changelist"))
     assert page.status_code == 200
     response = client.post(reverse("admin:reports_statsrun_rebuild"))
@@ -23,6 +23,6 @@ def test_superuser_queues_a_full_rebuild_that_a_real_worker_runs(client, celery_
 
 
 def test_staff_without_superuser_cannot_rebuild(client, units_tx):
-    client.force_login(UserFactory(is_staff=True))
+    sign_in(client, UserFactory(is_staff=True))
     assert client.post(reverse("admin:reports_statsrun_rebuild")).status_code in (302, 403)
     assert not StatsRun.objects.exists()

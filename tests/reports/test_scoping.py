@@ -10,7 +10,7 @@ from django.urls import URLPattern, reverse
 from accounts.models import Role, UnitRole
 from reports.models import ExportJob
 from reports.urls import app_name, urlpatterns
-from tests.factories import UserFactory, course_build
+from tests.factories import UserFactory, course_build, sign_in
 from units.models import Unit
 
 from . import COMMUNE_A, COMMUNE_B, HAI_PHONG, official_of, stat_create
@@ -71,7 +71,7 @@ def report_urls(*, codes, pks) -> list[str]:
 
 
 def test_an_official_of_commune_a_sees_nothing_outside_a(client, walk):
-    client.force_login(walk["official"])
+    sign_in(client, walk["official"])
     urls = report_urls(codes=[COMMUNE_B, HAI_PHONG, "VN"], pks=[walk["other_job"].pk])
     assert len(urls) == 3 * 2 + 2 + 1
 
@@ -90,7 +90,7 @@ def test_an_official_of_commune_a_sees_nothing_outside_a(client, walk):
 
 
 def test_own_page_with_tampered_parameters_never_shows_b(client, walk):
-    client.force_login(walk["official"])
+    sign_in(client, walk["official"])
     course = walk["course"].pk
     own = reverse("reports:unit", args=[COMMUNE_A])
     queries = [
@@ -123,7 +123,7 @@ def test_own_page_with_tampered_parameters_never_shows_b(client, walk):
 
 
 def test_the_page_of_a_shows_only_a(client, walk):
-    client.force_login(walk["official"])
+    sign_in(client, walk["official"])
     response = client.get(reverse("reports:unit", args=[COMMUNE_A]))
     assert response.status_code == 200
     assert response.context["report"].summary.learners == 120
@@ -141,7 +141,7 @@ def test_learners_and_other_roles_get_403_everywhere(client, walk):
         user=content_admin, role=Role.CONTENT_ADMIN, unit=Unit.objects.get(code=HAI_PHONG)
     )
     for user in (UserFactory(), content_admin, UserFactory(is_staff=True)):
-        client.force_login(user)
+        sign_in(client, user)
         for url in urls:
             for method in (client.get, client.post):
                 response = method(url)
@@ -162,7 +162,7 @@ def test_anonymous_visitors_are_sent_to_log_in_everywhere(client, walk):
 
 def test_an_official_whose_grant_moved_loses_the_old_unit(client, walk):
     official = walk["official"]
-    client.force_login(official)
+    sign_in(client, official)
     assert client.get(reverse("reports:unit", args=[COMMUNE_A])).status_code == 200
     UnitRole.objects.filter(user=official).update(unit=Unit.objects.get(code=COMMUNE_B))
     assert client.get(reverse("reports:unit", args=[COMMUNE_A])).status_code == 404

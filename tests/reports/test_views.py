@@ -15,7 +15,7 @@ from django.utils.numberformat import format as number_format
 from accounts.models import UnitRole
 from reports.models import DailyStat, StatsRun, UnitStat
 from reports.selectors import count_text, percent_text, report_body_key, separators
-from tests.factories import UserFactory, course_build
+from tests.factories import UserFactory, course_build, sign_in
 from units.models import Unit
 from units.services import unit_create
 
@@ -65,7 +65,7 @@ def test_summary_children_and_breakdowns_show_the_stored_numbers(client, officia
         target_completed=150,
     )
     stat_create(COMMUNE_B, learners=96, enrolled=80, completed=20, certified=19)
-    client.force_login(official)
+    sign_in(client, official)
 
     response = client.get(page(HAI_PHONG))
 
@@ -94,7 +94,7 @@ def test_summary_children_and_breakdowns_show_the_stored_numbers(client, officia
 
 def test_target_card_shows_the_rate_against_target(client, official):
     stat_create(HAI_PHONG, learners=10, enrolled=10, completed=9, target=12, target_completed=9)
-    client.force_login(official)
+    sign_in(client, official)
     response = client.get(page(HAI_PHONG))
     summary = re.findall(r'<span class="stat-value">(.*?)</span>', response.content.decode())
     assert summary == ["10", "10", "9", "90,0%", "0", "75,0%"]
@@ -105,7 +105,7 @@ def test_selected_course_and_group_pick_the_matching_cells(client, official, cou
     stat_create(HAI_PHONG, course=course.pk, group="citizen", learners=41, enrolled=40, completed=4)
     stat_create(COMMUNE_A, course=course.pk, group="citizen", learners=21, enrolled=20, completed=5)
     stat_create(COMMUNE_A, learners=888, enrolled=888, completed=888)
-    client.force_login(official)
+    sign_in(client, official)
 
     response = client.get(page(HAI_PHONG, f"?course={course.pk}&group=citizen"))
 
@@ -156,7 +156,7 @@ def three_children(units):
     ],
 )
 def test_sort_orders_the_child_units(client, three_children, sort, expected):
-    client.force_login(official_of(COMMUNE_A))
+    sign_in(client, official_of(COMMUNE_A))
     response = client.get(page(COMMUNE_A, f"?sort={sort}" if sort else ""))
     assert response.status_code == 200
     assert child_codes(response) == expected
@@ -180,7 +180,7 @@ def test_rank_follows_the_measure_and_ties_share_a_rank(client, three_children):
         kind="school",
         parent=Unit.objects.get(code=COMMUNE_A),
     )
-    client.force_login(official_of(COMMUNE_A))
+    sign_in(client, official_of(COMMUNE_A))
 
     report = client.get(page(COMMUNE_A)).context["report"]
 
@@ -190,7 +190,7 @@ def test_rank_follows_the_measure_and_ties_share_a_rank(client, three_children):
 
 
 def test_sort_links_toggle_and_mark_the_sorted_column(client, three_children):
-    client.force_login(official_of(COMMUNE_A))
+    sign_in(client, official_of(COMMUNE_A))
     html = client.get(page(COMMUNE_A)).content.decode()
     assert 'aria-sort="descending"' in html
     assert 'href="?sort=rate"' in html  # best first now: the next click reverses
@@ -202,7 +202,7 @@ def test_sort_links_toggle_and_mark_the_sorted_column(client, three_children):
 
 def test_a_child_name_links_to_its_own_report_with_a_breadcrumb(client, official, three_children):
     stat_create(COMMUNE_A, learners=5, enrolled=4, completed=3)
-    client.force_login(official)
+    sign_in(client, official)
 
     html = client.get(page(HAI_PHONG)).content.decode()
     link = f'href="/reports/units/{COMMUNE_A}/"'
@@ -233,7 +233,7 @@ def test_a_child_name_links_to_its_own_report_with_a_breadcrumb(client, official
     ],
 )
 def test_invalid_parameters_are_a_400_with_a_message(client, official, query, message):
-    client.force_login(official)
+    sign_in(client, official)
     client.cookies["django_language"] = "en"
     response = client.get(page(HAI_PHONG, query))
     assert response.status_code == 400
@@ -244,12 +244,12 @@ def test_invalid_parameters_are_a_400_with_a_message(client, official, query, me
 
 def test_a_draft_course_is_not_a_valid_filter(client, official, units):
     draft = course_build(title="Bản nháp", status="draft")
-    client.force_login(official)
+    sign_in(client, official)
     assert client.get(page(HAI_PHONG, f"?course={draft.pk}")).status_code == 400
 
 
 def test_figures_computed_at_shows_the_latest_finished_run(client, official):
-    client.force_login(official)
+    sign_in(client, official)
     client.cookies["django_language"] = "en"
     assert "Figures not computed yet" in client.get(page(HAI_PHONG)).content.decode()
 
@@ -268,7 +268,7 @@ def test_trend_chart_is_accessible_svg_with_a_data_table(client, official):
     DailyStat.objects.create(unit=unit, day=today - timedelta(days=200), completed=500)  # too old
     DailyStat.objects.create(unit=unit, day=today - timedelta(days=30), completed=12)
     DailyStat.objects.create(unit=unit, day=today, completed=7)
-    client.force_login(official)
+    sign_in(client, official)
     client.cookies["django_language"] = "en"
 
     response = client.get(page(HAI_PHONG))
@@ -286,20 +286,20 @@ def test_trend_chart_is_accessible_svg_with_a_data_table(client, official):
 
 
 def test_index_redirects_to_the_officials_own_unit(client, official, units):
-    client.force_login(official)
+    sign_in(client, official)
     response = client.get(reverse("reports:index"))
     assert response.status_code == 302
     assert response.url == page(HAI_PHONG)
     superuser = UserFactory(is_superuser=True, is_staff=True)
-    client.force_login(superuser)
+    sign_in(client, superuser)
     assert client.get(reverse("reports:index")).url == page("VN")
     assert client.get(page("VN")).status_code == 200
 
 
 def test_nav_shows_reports_only_to_users_with_a_reports_scope(client, official, units):
-    client.force_login(official)
+    sign_in(client, official)
     assert 'href="/reports/"' in client.get(reverse("home")).content.decode()
-    client.force_login(UserFactory())
+    sign_in(client, UserFactory())
     assert 'href="/reports/"' not in client.get(reverse("home")).content.decode()
 
 
@@ -316,7 +316,7 @@ def test_query_budget_with_three_children(
 ):
     stat_create(COMMUNE_A, learners=9, enrolled=9, completed=9)
     stat_create(COMMUNE_A, course=course.pk, learners=9, enrolled=9, completed=9)
-    client.force_login(official_of(HAI_PHONG))
+    sign_in(client, official_of(HAI_PHONG))
     count = _measure(client, page(COMMUNE_A), django_assert_max_num_queries)
     print(f"queries for a unit with 3 children: {count}")
 
@@ -338,7 +338,7 @@ def test_query_budget_with_114_children_and_many_courses(
     for day in range(90):
         DailyStat.objects.create(unit=unit, day=today - timedelta(days=day), completed=day)
     StatsRun.objects.create(kind="full", finished_at=timezone.now())
-    client.force_login(official)
+    sign_in(client, official)
     client.post(reverse("reports:export_create", args=[HAI_PHONG]), {"file_format": "csv"})
 
     count = _measure(client, page(HAI_PHONG), django_assert_max_num_queries)
@@ -361,7 +361,7 @@ def test_admin_lists_stats_and_exports_read_only(client, official, settings, tmp
         requester=official, unit=Unit.objects.get(code=HAI_PHONG), file_format="csv"
     )
     job.file.save("secret.csv", ContentFile(b"x"))
-    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    sign_in(client, UserFactory(is_superuser=True, is_staff=True))
 
     response = client.get(reverse("admin:reports_unitstat_changelist"))
     assert response.status_code == 200
@@ -392,7 +392,7 @@ def cached_fragment(response) -> str | None:
 def test_a_new_stats_run_shows_its_figures_at_once(client, official):
     cell = stat_create(COMMUNE_A, learners=1234, enrolled=1000, completed=500)
     run_finish()
-    client.force_login(official)
+    sign_in(client, official)
 
     with CaptureQueriesContext(connection) as miss:
         first = client.get(page(HAI_PHONG))
@@ -421,13 +421,13 @@ def test_officials_of_different_scopes_never_share_a_cached_report(client, units
     ward_a = official_of(COMMUNE_A, full_name="Lê Văn An")
     ward_b = official_of(COMMUNE_B, full_name="Phạm Văn Bình")
 
-    client.force_login(ward_a)
+    sign_in(client, ward_a)
     client.post(reverse("reports:export_create", args=[COMMUNE_A]), {"file_format": "csv"})
     own = client.get(page(COMMUNE_A))
     assert "4.321" in own.content.decode() and "report-breadcrumb" not in own.content.decode()
 
     # The city official reads the same unit: its own breadcrumb, none of ward A's page.
-    client.force_login(city)
+    sign_in(client, city)
     seen = client.get(page(COMMUNE_A))
     html = seen.content.decode()
     assert '<li><a href="/reports/units/31/">Thành phố Hải Phòng</a></li>' in html
@@ -437,7 +437,7 @@ def test_officials_of_different_scopes_never_share_a_cached_report(client, units
         report=own.context["report"]
     )
     # ... and ward A still reads its own rendering, with its own exports.
-    client.force_login(ward_a)
+    sign_in(client, ward_a)
     html = client.get(page(COMMUNE_A)).content.decode()
     assert "report-breadcrumb" not in html and 'class="export-list"' in html
 
@@ -450,12 +450,12 @@ def test_officials_of_different_scopes_never_share_a_cached_report(client, units
         assert ward_a.email not in fragment and city.email not in fragment
 
     # Ward B never gets ward A's cached report: the scope check comes before the cache.
-    client.force_login(ward_b)
+    sign_in(client, ward_b)
     response = client.get(page(COMMUNE_A))
     assert response.status_code == 404 and "4.321" not in response.content.decode()
     # Nor does ward A once its role moves away, although its rendering is still cached.
     UnitRole.objects.filter(user=ward_a).update(unit=Unit.objects.get(code=COMMUNE_B))
-    client.force_login(ward_a)
+    sign_in(client, ward_a)
     assert cached_fragment(own) is not None
     assert client.get(page(COMMUNE_A)).status_code == 404
 
@@ -464,7 +464,7 @@ def test_the_cached_report_follows_the_language_and_the_filters(client, official
     stat_create(HAI_PHONG, learners=12345, enrolled=10000, completed=2500)
     stat_create(HAI_PHONG, group="citizen", learners=678, enrolled=600, completed=300)
     run_finish()
-    client.force_login(official)
+    sign_in(client, official)
 
     def summary(query: str = "") -> list[str]:
         html = client.get(page(HAI_PHONG, query)).content.decode()
@@ -489,7 +489,7 @@ def test_the_page_is_served_when_the_cache_fails(client, official, monkeypatch):
     run_finish()
     monkeypatch.setattr("reports.views.cache", BrokenCache())
     monkeypatch.setattr("reports.selectors.cache", BrokenCache())
-    client.force_login(official)
+    sign_in(client, official)
     response = client.get(page(HAI_PHONG))
     assert response.status_code == 200 and "4.242" in response.content.decode()
     assert "Chưa có số liệu" not in response.content.decode()  # the run was read from the database
@@ -499,7 +499,7 @@ def test_the_page_is_served_when_the_cache_fails(client, official, monkeypatch):
 
 def test_course_changes_reach_the_filters_at_once(client, official):
     """The course list is cached with the latest run, and forgotten when a course changes."""
-    client.force_login(official)
+    sign_in(client, official)
     client.cookies["django_language"] = "en"
     assert client.get(page(HAI_PHONG)).status_code == 200  # caches the list without the course
 
@@ -541,7 +541,7 @@ def test_unit_names_are_escaped_and_kinds_labelled(client, units):
     unit_create(code="HB-AMP", name="Công ty A & B <Cảng>", kind="enterprise", parent=commune)
     stat_create("HB-AMP", learners=1500, enrolled=1200, completed=300)
     run_finish()
-    client.force_login(official_of(COMMUNE_A))
+    sign_in(client, official_of(COMMUNE_A))
     client.cookies["django_language"] = "en"
     for _ in range(2):  # rendered, then from the cache
         html = client.get(page(COMMUNE_A, "?sort=name")).content.decode()
