@@ -39,6 +39,7 @@ from .services import (
     invitations_schedule,
     unit_role_grant,
     unit_role_revoke,
+    user_erase,
 )
 
 PENDING_IMPORT_SESSION_KEY = "accounts_learner_import"
@@ -177,7 +178,7 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ["audience_group", "home_unit", "workplace_unit", "phone"]},
         ),
     ]
-    actions = ["export_learners_csv", "send_invitations"]
+    actions = ["export_learners_csv", "send_invitations", "erase_personal_data"]
     change_list_template = "admin/accounts/user/change_list.html"
 
     # Scope: a content administrator works on the learners of their unit's subtree only.
@@ -202,7 +203,8 @@ class UserAdmin(DjangoUserAdmin):
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser and super().has_delete_permission(request, obj)
+        """Accounts are erased (anonymised), never deleted: their learning records stay."""
+        return False
 
     def has_import_permission(self, request):
         """Import learners: superusers and content administrators (staff with the role)."""
@@ -305,6 +307,29 @@ class UserAdmin(DjangoUserAdmin):
             request=request,
         )
         return _csv_response(learner_export_lines(queryset=queryset), stem="learners")
+
+    @admin.action(
+        description=_("Erase the personal data of the selected accounts (right to erasure)"),
+        permissions=["erase"],
+    )
+    def erase_personal_data(self, request, queryset):
+        with transaction.atomic():
+            people = list(queryset.exclude(pk=request.user.pk))
+            for person in people:
+                user_erase(user=person, actor=request.user, request=request)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d account was erased; its learning records stay, under no name.",
+                "%(count)d accounts were erased; their learning records stay, under no name.",
+                len(people),
+            )
+            % {"count": len(people)},
+            messages.SUCCESS,
+        )
+
+    def has_erase_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
 
     @admin.action(
         description=_("Send the invitation email to selected learners not yet invited"),

@@ -118,3 +118,21 @@ class ProfileForm(ProfileFieldsMixin, forms.ModelForm):
         self.order_fields(
             ["full_name", "audience_group", "province", "home_unit", "workplace_unit", "phone"]
         )
+
+
+class AccountEraseForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password."))
+        return password

@@ -212,3 +212,42 @@ def session_second_factor_mark(*, session) -> None:
 def _second_factor_mark(sender, request, user, authenticator, **kwargs) -> None:
     if request is not None and request.user.pk == user.pk:
         session_second_factor_mark(session=request.session)
+
+
+# Right to erasure ---------------------------------------------------------------------------
+ERASED_NAME = "Người học đã xóa tài khoản"
+
+
+@transaction.atomic
+def user_erase(*, user: User, actor: User | None = None, request=None) -> User:
+    """Forget the person, keep the counts: name, email, phone, password, second factor, roles
+    and sessions go; the unit and audience group stay, so every figure stays as it was, except
+    that they are no longer a registered learner."""
+    from allauth.mfa.models import Authenticator
+
+    from .signals import user_erased
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCOUNT_ERASED,
+        target=user,
+        target_repr=f"#{user.pk}",
+        request=request,
+    )
+    user.full_name = ERASED_NAME
+    user.email = f"erased-{user.pk}@erased.invalid"
+    user.phone = ""
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.invited_at = None
+    user.set_unusable_password()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    UnitRole.objects.filter(user=user).delete()
+    user_erased.send(sender=User, user=user)
+    return user

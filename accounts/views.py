@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 from allauth.account.views import SignupView as AllauthSignupView
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,7 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from .forms import ProfileForm
+from .forms import AccountEraseForm, ProfileForm
+from .services import user_erase
 
 REFRESH_UNITS = "_refresh_units"
 
@@ -62,3 +64,16 @@ def admin_login(request):
 @never_cache
 def admin_password_change(request):
     return redirect("account_change_password")
+
+
+@login_required
+def account_erase(request):
+    """The right to erasure, asked by the person: confirmed with their password."""
+    form = AccountEraseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user_erase(user=request.user, actor=request.user, request=request)
+        logout(request)
+        messages.success(request, _("Your account has been deleted."))
+        return redirect("home")
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/erase_confirm.html", {"form": form}, status=status)

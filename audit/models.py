@@ -13,6 +13,7 @@ class AuditAction(models.TextChoices):
     LEARNERS_IMPORTED = "learners_imported", _("Learners imported")
     QUIZ_ROUND_GRANTED = "quiz_round_granted", _("Quiz attempts granted")
     EXPORT_DOWNLOADED = "export_downloaded", _("Export downloaded")
+    ACCOUNT_ERASED = "account_erased", _("Personal data erased")
 
 
 class AuditEvent(models.Model):

@@ -208,6 +208,8 @@ class CourseAdmin(ScopedMixin, admin.ModelAdmin):
         if formset.model is Module:
             _place_new_rows(formset, {"course_id": form.instance.pk})
         super().save_formset(request, form, formset, change)
+        if formset.model is Module and formset.deleted_objects:
+            services.course_progress_refresh(course=form.instance)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -466,7 +468,20 @@ class ModuleAdmin(ScopedMixin, admin.ModelAdmin):
             authoring.lesson_save(lesson=obj)
         for obj in formset.deleted_objects:
             obj.delete()
+        if formset.deleted_objects:
+            services.course_progress_refresh(course=module.course)
         services.course_search_text_refresh(course=module.course)
+
+    def delete_model(self, request, obj):
+        course = obj.course
+        super().delete_model(request, obj)
+        services.course_progress_refresh(course=course)
+
+    def delete_queryset(self, request, queryset):
+        courses = {module.course for module in queryset.select_related("course")}
+        super().delete_queryset(request, queryset)
+        for course in courses:
+            services.course_progress_refresh(course=course)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
@@ -545,6 +560,19 @@ class LessonAdmin(ScopedMixin, admin.ModelAdmin):
 
     def get_inlines(self, request, obj):
         return [QuestionInline] if obj is not None and obj.is_quiz else []
+
+    # A lesson with learning records is protected by the database; removing any other one
+    # recomputes the learners' progress (the last lesson gone may complete a course).
+    def delete_model(self, request, obj):
+        course = obj.course
+        super().delete_model(request, obj)
+        services.course_progress_refresh(course=course)
+
+    def delete_queryset(self, request, queryset):
+        courses = {lesson.course for lesson in queryset.select_related("course")}
+        super().delete_queryset(request, queryset)
+        for course in courses:
+            services.course_progress_refresh(course=course)
 
     def save_model(self, request, obj, form, change):
         authoring.lesson_save(lesson=obj)

@@ -185,10 +185,12 @@ class Choice(models.Model):
 class Enrollment(models.Model):
     """A learner in a course. Never deleted by the learner: leaving keeps the progress."""
 
+    # Learning data is never deleted with its course or learner: a course is archived, a learner
+    # who asks to be forgotten is anonymised (accounts.services.user_erase).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments"
     )
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
     is_active = models.BooleanField(_("active"), default=True)
     # What the reports group by, copied from the learner so aggregation joins nothing.
     unit = models.ForeignKey(
@@ -260,7 +262,7 @@ class LessonCompletion(models.Model):
     """One per learner and lesson: the fact every figure is recomputed from."""
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="completions")
-    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="completions")
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="completions")
     completed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -274,7 +276,7 @@ class LessonCompletion(models.Model):
 
 class QuizAttempt(models.Model):
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="attempts")
-    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="attempts")
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="attempts")
     number = models.PositiveSmallIntegerField()
     score_percent = models.PositiveSmallIntegerField()
     passed = models.BooleanField()

@@ -8,9 +8,14 @@ import random
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import ERASED_NAME
+from accounts.signals import user_erased
 from audit.models import AuditAction
 from audit.services import audit_record
 
@@ -143,17 +148,53 @@ def _record_completion(
     enrollment.progress_percent = (100 * done) // total if total else 0
     enrollment.started_at = enrollment.started_at or now
     enrollment.last_lesson = lesson
-    newly_completed = total > 0 and done == total and enrollment.completed_at is None
-    if newly_completed:
-        enrollment.completed_at = now
-        enrollment.certified = True
-    enrollment.save()
-    if newly_completed:
-        Certificate.objects.get_or_create(
-            enrollment=enrollment,
-            defaults={"full_name": enrollment.user.full_name, "course_title": lesson.course.title},
-        )
+    if total > 0 and done == total and enrollment.completed_at is None:
+        _complete(enrollment, course_title=lesson.course.title, at=now)
+    else:
+        enrollment.save()
     stale_cell_mark(enrollment=enrollment)
+
+
+def _complete(enrollment: Enrollment, *, course_title: str, at) -> None:
+    enrollment.completed_at = at
+    enrollment.certified = True
+    enrollment.save()
+    Certificate.objects.get_or_create(
+        enrollment=enrollment,
+        defaults={"full_name": enrollment.user.full_name, "course_title": course_title},
+    )
+
+
+@transaction.atomic
+def course_progress_refresh(*, course: Course) -> int:
+    """After lessons were removed: every enrolment's progress is derived from its facts again,
+    and whoever has now done every lesson completes and is certified. Returns how many did."""
+    total = Lesson.objects.filter(course=course).count()
+    done = Subquery(
+        LessonCompletion.objects.filter(enrollment=OuterRef("pk"))
+        .values("enrollment")
+        .annotate(count=Count("id"))
+        .values("count"),
+        output_field=IntegerField(),
+    )
+    enrollments = Enrollment.objects.filter(course=course)
+    enrollments.update(completed_lessons=Coalesce(done, 0))
+    enrollments.update(
+        progress_percent=F("completed_lessons") * 100 / total if total else Value(0)
+    )
+    finished = list(
+        enrollments.select_for_update()
+        .select_related("user")
+        .filter(is_active=True, completed_at__isnull=True, completed_lessons__gte=total)
+        .exclude(completed_lessons=0)
+    )
+    now = timezone.now()
+    for enrollment in finished:
+        _complete(enrollment, course_title=course.title, at=now)
+        stale_cell_mark(enrollment=enrollment)
+    # The statistics engine recounts a course whose updated_at moved, everywhere.
+    Course.objects.filter(pk=course.pk).update(updated_at=now)
+    return len(finished)
 
 
 @transaction.atomic
@@ -313,3 +354,9 @@ def assignment_delete(*, assignment) -> None:
     course_id = assignment.course_id
     assignment.delete()
     Course.objects.filter(pk=course_id).update(updated_at=timezone.now())
+
+
+@receiver(user_erased, dispatch_uid="courses.certificates_anonymise")
+def _certificates_anonymise(sender, user, **kwargs) -> None:
+    """An erased learner's certificates still verify, under no name."""
+    Certificate.objects.filter(enrollment__user=user).update(full_name=ERASED_NAME)

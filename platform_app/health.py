@@ -1,4 +1,5 @@
-"""Liveness of the two parts every request and job depends on: the database and the broker."""
+"""The state of the parts the site uses: the database (needed by every page), the cache (Redis,
+with the database standing in when it does not answer) and the broker (needed by jobs only)."""
 
 import logging
 
@@ -35,3 +36,22 @@ def broker_ok() -> bool:
     except Exception:
         logger.warning("broker health check failed", exc_info=True)
         return False
+
+
+def cache_state() -> str:
+    """"ok" when Redis (or the embedded file cache) answers, "fallback" when the database table
+    stands in for it."""
+    from django.core.cache import caches
+
+    from .cache import FallbackCache
+
+    backend = caches["default"]
+    target = getattr(backend, "primary", None) if isinstance(backend, FallbackCache) else backend
+    if isinstance(backend, FallbackCache) and backend.primary_is_down():
+        return "fallback"
+    try:
+        target.get("healthz-probe")
+        return "ok"
+    except Exception:
+        logger.warning("cache health check failed", exc_info=True)
+        return "fallback" if isinstance(backend, FallbackCache) else "unavailable"

@@ -40,7 +40,15 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address links in emails start with (emails are sent by the worker, which has no
+# request to read it from). Required in production; `make run` sets it to the address it serves.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+if not SITE_URL:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "SITE_URL must be set when DJANGO_ENV=production (e.g. https://hocvuso.example.vn)."
+        )
+    SITE_URL = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -119,32 +127,47 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and broker ------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# While Redis does not answer, the cache is a database table (platform_app.cache): sessions,
+# log-in limits and report pages keep working. The table exists in every configuration.
+DATABASE_CACHE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "cache_fallback",
+    "KEY_PREFIX": "",
+    "OPTIONS": {"MAX_ENTRIES": 200_000},
+}
 if REDIS_URL:
     CACHES = {
         "default": {
+            "BACKEND": "platform_app.cache.FallbackCache",
+            "OPTIONS": {"PRIMARY": "redis", "FALLBACK": "database"},
+        },
+        "redis": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "bdhvs"),
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+        },
+        "database": DATABASE_CACHE,
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
 else:
     broker_dir = VAR_DIR / "broker"
-    for sub in ("out", "processed", "results"):
+    for sub in ("out", "processed", "results", "control"):
         (broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
-        }
+        },
+        "database": DATABASE_CACHE,
     }
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(broker_dir / "out"),
         "data_folder_out": str(broker_dir / "out"),
         "processed_folder": str(broker_dir / "processed"),
+        "control_folder": str(broker_dir / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{broker_dir / 'results'}"
@@ -189,9 +212,12 @@ ACCOUNT_UNIQUE_EMAIL = True
 # address is told by email that someone tried.
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
-# Failed log-ins only (a successful one gives its attempt back): per address and per account.
+# Failed log-ins only (a successful one gives its attempt back): 5 per account in 5 minutes, 30
+# per address a minute. A class of 60 behind one NAT, typos included, stays far below; all
+# attempts, failed or not, 300 per address a minute.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login": "300/m/ip",
+    "login_failed": "30/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",

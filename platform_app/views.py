@@ -31,16 +31,25 @@ def home(request):
 @never_cache
 @require_safe
 def healthz(request):
+    """For the load balancer: 200 while this node can serve pages (the database answers), with
+    each part's state; jobs wait in the database while the broker is away."""
     database = health.database_ok()
+    cache_state = health.cache_state()
     broker = health.broker_ok()
-    status = 200 if database and broker else 503
+    if not database:
+        status = "unavailable"
+    elif broker and cache_state == "ok":
+        status = "ok"
+    else:
+        status = "degraded"
     return JsonResponse(
         {
-            "status": "ok" if status == 200 else "unavailable",
+            "status": status,
             "database": "ok" if database else "unavailable",
+            "cache": cache_state,
             "broker": "ok" if broker else "unavailable",
         },
-        status=status,
+        status=503 if status == "unavailable" else 200,
     )
 
 

@@ -15,6 +15,16 @@ def units_tx(transactional_db):
 
 
 @pytest.fixture(autouse=True)
+def _quick_password_hashing(settings):
+    """Hashing is slow on purpose (a million rounds); tests that create hundreds of accounts
+    use a quick hasher for the passwords they set. Log-in checks run the same code."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     """Rate limits and cached pages live in the shared cache; each test starts without them."""
     from django.core.cache import cache
@@ -83,3 +93,36 @@ def celery_beat(celery_worker):
         process.wait(10)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture
+def private_redis():
+    """A redis-server of this test's own (tests.faults): safe to kill."""
+    from tests.faults import PrivateRedis
+
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cache_on(settings):
+    """Point the site's cache at a given Redis URL, the database table behind it."""
+
+    def point(url: str) -> None:
+        caches = {**settings.CACHES}
+        caches["default"] = {
+            "BACKEND": "platform_app.cache.FallbackCache",
+            "OPTIONS": {"PRIMARY": "redis", "FALLBACK": "database", "RETRY_AFTER_S": 1},
+        }
+        caches["redis"] = {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "bdhvs",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        caches["database"] = settings.DATABASE_CACHE
+        settings.CACHES = caches
+
+    return point

@@ -9,7 +9,14 @@ BASE_ENV = {
     key: value
     for key, value in os.environ.items()
     if key
-    not in {"DJANGO_ENV", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    not in {
+        "DJANGO_ENV",
+        "SECRET_KEY",
+        "DEBUG",
+        "ALLOWED_HOSTS",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "SITE_URL",
+    }
 }
 
 
@@ -32,6 +39,7 @@ def test_check_deploy_prints_no_warning_in_production():
         DJANGO_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="hocvuso.example.vn",
+        SITE_URL="https://hocvuso.example.vn",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -41,3 +49,14 @@ def test_production_refuses_to_start_without_secret_key():
     result = manage("check", DJANGO_ENV="production")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_its_public_address():
+    result = manage(
+        "check",
+        DJANGO_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="hocvuso.example.vn",
+    )
+    assert result.returncode != 0
+    assert "SITE_URL must be set" in result.stderr
