@@ -59,3 +59,13 @@ messages: install
 
 clean:
 	rm -rf $(VENV) var staticfiles test-artifacts
+
+# Back up the database, media and private files into DIR (default var/backups; copy it elsewhere).
+.PHONY: backup restore
+backup: install
+	$(PY) manage.py backup $(or $(DIR),var/backups)
+
+# Restore an archive made by `make backup` (asks first): make restore FILE=path/to/archive.tar.gz
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/archive.tar.gz" >&2; exit 2; }
+	$(PY) manage.py restore "$(FILE)"

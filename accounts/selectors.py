@@ -1,5 +1,6 @@
 """The one place that turns "who is asking" into the units they may see."""
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from units.models import Unit
@@ -62,3 +63,23 @@ def learners_visible_to(*, user: User) -> QuerySet[User]:
         is_superuser=False,
         is_staff=False,
     )
+
+
+ROLES_TTL_S = 300
+
+
+def roles_cache_key(user_id: int) -> str:
+    return f"accounts:roles:{user_id}"
+
+
+def user_roles(*, user: User) -> frozenset[str]:
+    """The roles the user holds, for menus: from the cache, forgotten whenever a role changes
+    (accounts.services). Access itself is always checked against the database."""
+    if not user.is_authenticated:
+        return frozenset()
+    key = roles_cache_key(user.pk)
+    roles = cache.get(key)
+    if roles is None:
+        roles = frozenset(UnitRole.objects.filter(user=user).values_list("role", flat=True))
+        cache.set(key, roles, ROLES_TTL_S)
+    return roles

@@ -251,3 +251,14 @@ def user_erase(*, user: User, actor: User | None = None, request=None) -> User:
     UnitRole.objects.filter(user=user).delete()
     user_erased.send(sender=User, user=user)
     return user
+
+
+def roles_changed(sender, instance, **kwargs) -> None:
+    """A role was granted, moved or removed: the user's menus forget what they knew."""
+    from django.core.cache import cache
+
+    from .selectors import roles_cache_key
+
+    key = roles_cache_key(instance.user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key), robust=True)

@@ -8,4 +8,16 @@ class CoursesConfig(AppConfig):
 
     def ready(self):
         # Connects the receiver that anonymises an erased learner's certificates.
-        from . import services  # noqa: F401
+        from django.db.models.signals import post_delete, post_save
+
+        from . import services
+        from .models import Choice, Course, Lesson, Module, Question
+
+        # Any change of content forgets the cached pages' content (courses.selectors).
+        for model in (Course, Module, Lesson, Question, Choice):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    services.content_signal_received,
+                    sender=model,
+                    dispatch_uid=f"courses.content_changed.{model.__name__}.{signal}",
+                )

@@ -1,12 +1,18 @@
-"""Reads shaped for the learner's pages, each in a fixed number of queries."""
+"""Reads shaped for the learner's pages, each in a fixed number of queries.
+
+A course's content (its outline, each lesson, each quiz's questions) is read from the cache,
+under a version that every change of the content replaces (services.course_content_changed):
+a lesson page costs the user and the learner's enrolment with its completions, two queries.
+"""
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db.models import F, QuerySet
 
 from accounts.models import User
 
-from .models import Certificate, Course, CourseStatus, Enrollment, Lesson, LessonCompletion, Module
+from .models import Certificate, Course, CourseStatus, Enrollment, Lesson, Module
 from .sanitize import text_fold
 from .services import lesson_is_locked
 
@@ -26,12 +32,48 @@ def catalogue_courses(
     return courses
 
 
+CONTENT_TTL_S = 6 * 3600
+# How long a course found by its address is trusted without asking the database; a change of the
+# course forgets it at once, this only bounds a lost invalidation.
+COURSE_BY_SLUG_TTL_S = 300
+
+
+def content_version_key(course_id: int) -> str:
+    return f"courses:content-version:{course_id}"
+
+
+def course_by_slug_key(slug: str) -> str:
+    return f"courses:published:{slug}"
+
+
+def _content_key(course_id: int, *parts) -> str:
+    version = cache.get(content_version_key(course_id)) or "0"
+    return ":".join(["courses:content", str(course_id), str(version), *map(str, parts)])
+
+
+def _cached(key: str, read):
+    value = cache.get(key)
+    if value is None:
+        value = read()
+        cache.set(key, value, CONTENT_TTL_S)
+    return value
+
+
 def published_course(*, slug: str) -> Course | None:
-    return (
-        Course.objects.filter(slug=slug, status=CourseStatus.PUBLISHED)
-        .select_related("owner_unit")
-        .first()
-    )
+    def read():
+        course = (
+            Course.objects.filter(slug=slug, status=CourseStatus.PUBLISHED)
+            .select_related("owner_unit")
+            .first()
+        )
+        return course or False  # a miss is remembered too, so unknown addresses cost one query
+
+    key = course_by_slug_key(slug)
+    course = cache.get(key)
+    if course is None:
+        course = read()
+        cache.set(key, course, COURSE_BY_SLUG_TTL_S)
+    return course or None
 
 
 @dataclass
@@ -72,29 +114,43 @@ class CourseOutline:
         return previous, following
 
 
-def course_outline(*, course: Course, user: User | None) -> CourseOutline:
-    """Modules, lessons and the learner's state: four queries whatever the course's size."""
-    lessons = list(
-        Lesson.objects.filter(course=course)
-        .select_related("module")
-        .defer("body", "transcript")
-        .order_by("module__position", "module_id", "position", "id")
+def course_lessons(*, course: Course) -> list[Lesson]:
+    """The course's lessons in learning order, with their modules, without their content."""
+
+    def read():
+        return list(
+            Lesson.objects.filter(course_id=course.pk)
+            .select_related("module")
+            .defer("body", "transcript")
+            .order_by("module__position", "module_id", "position", "id")
+        )
+
+    return _cached(_content_key(course.pk, "lessons"), read)
+
+
+def learner_enrollment(*, course: Course, user: User) -> tuple[Enrollment | None, set[int]]:
+    """The learner's enrolment with its certificate, and the lessons they completed: one
+    query (a row per completion)."""
+    rows = list(
+        Enrollment.objects.filter(user=user, course=course)
+        .select_related("certificate")
+        .annotate(completed_lesson=F("completions__lesson_id"))
     )
+    if not rows:
+        return None, set()
+    return rows[0], {row.completed_lesson for row in rows if row.completed_lesson is not None}
+
+
+def course_outline(*, course: Course, user: User | None) -> CourseOutline:
+    """Modules, lessons and the learner's state: the content from the cache, the learner's
+    state in one query, whatever the course's size."""
+    lessons = course_lessons(course=course)
     enrollment = None
     completed_ids: set[int] = set()
     certificate = None
     if user is not None and user.is_authenticated:
-        enrollment = (
-            Enrollment.objects.filter(user=user, course=course)
-            .select_related("certificate")
-            .first()
-        )
+        enrollment, completed_ids = learner_enrollment(course=course, user=user)
         if enrollment is not None:
-            completed_ids = set(
-                LessonCompletion.objects.filter(enrollment=enrollment).values_list(
-                    "lesson_id", flat=True
-                )
-            )
             certificate = getattr(enrollment, "certificate", None)
     ordered_ids = [lesson.pk for lesson in lessons]
     states: list[LessonState] = []
@@ -125,14 +181,20 @@ def course_outline(*, course: Course, user: User | None) -> CourseOutline:
 
 
 def lesson_with_content(*, course: Course, lesson_id: int) -> Lesson | None:
-    lesson = Lesson.objects.filter(course=course, pk=lesson_id).first()
+    def read():
+        return Lesson.objects.filter(course_id=course.pk, pk=lesson_id).first() or False
+
+    lesson = _cached(_content_key(course.pk, "lesson", lesson_id), read) or None
     if lesson is not None:
         lesson.course = course  # already loaded: saves a query in every service call
     return lesson
 
 
 def quiz_questions(*, lesson: Lesson) -> list:
-    return list(lesson.questions.prefetch_related("choices"))
+    def read():
+        return list(lesson.questions.prefetch_related("choices"))
+
+    return _cached(_content_key(lesson.course_id, "questions", lesson.pk), read)
 
 
 @dataclass

@@ -22,12 +22,15 @@ from audit.services import audit_record
 from . import errors
 from .models import (
     Certificate,
+    Choice,
     Course,
     CourseStatus,
     Enrollment,
     Lesson,
     LessonCompletion,
     LessonKind,
+    Module,
+    Question,
     QuizAttempt,
     StaleCell,
     local_day,
@@ -179,9 +182,7 @@ def course_progress_refresh(*, course: Course) -> int:
     )
     enrollments = Enrollment.objects.filter(course=course)
     enrollments.update(completed_lessons=Coalesce(done, 0))
-    enrollments.update(
-        progress_percent=F("completed_lessons") * 100 / total if total else Value(0)
-    )
+    enrollments.update(progress_percent=F("completed_lessons") * 100 / total if total else Value(0))
     finished = list(
         enrollments.select_for_update()
         .select_related("user")
@@ -210,13 +211,6 @@ def lesson_complete(*, user: User, lesson: Lesson) -> Enrollment:
         enrollment=enrollment, lesson=lesson, ordered_ids=ordered_ids, completed_ids=completed_ids
     )
     return enrollment
-
-
-def lesson_visit(*, user: User, lesson: Lesson) -> None:
-    """Remember where the learner is, so "continue" resumes here."""
-    Enrollment.objects.filter(user=user, course_id=lesson.course_id, is_active=True).exclude(
-        last_lesson=lesson
-    ).update(last_lesson=lesson)
 
 
 @dataclass(frozen=True)
@@ -360,3 +354,53 @@ def assignment_delete(*, assignment) -> None:
 def _certificates_anonymise(sender, user, **kwargs) -> None:
     """An erased learner's certificates still verify, under no name."""
     Certificate.objects.filter(enrollment__user=user).update(full_name=ERASED_NAME)
+
+
+# The content cache (courses.selectors) -----------------------------------------------------
+
+
+def course_content_changed(*, course_id: int, slug: str = "") -> None:
+    """A course, module, lesson, question or choice changed: its cached content is forgotten
+    once the transaction commits (a new version key), and so is the course found by address."""
+    from uuid import uuid4
+
+    from django.core.cache import cache
+
+    from .selectors import content_version_key, course_by_slug_key
+
+    def forget():
+        cache.set(content_version_key(course_id), uuid4().hex, None)
+        cache.delete(course_by_slug_key(slug or _slug_of(course_id)))
+
+    forget()  # readers inside this transaction see the change at once
+    transaction.on_commit(forget, robust=True)
+
+
+def _slug_of(course_id: int) -> str:
+    return Course.objects.filter(pk=course_id).values_list("slug", flat=True).first() or ""
+
+
+def _content_course_id(instance) -> int | None:
+    if isinstance(instance, Course):
+        return instance.pk
+    if isinstance(instance, Module | Lesson):
+        return instance.course_id
+    if isinstance(instance, Question):
+        return (
+            Lesson.objects.filter(pk=instance.lesson_id).values_list("course_id", flat=True).first()
+        )
+    if isinstance(instance, Choice):
+        return (
+            Question.objects.filter(pk=instance.question_id)
+            .values_list("lesson__course_id", flat=True)
+            .first()
+        )
+    return None
+
+
+def content_signal_received(sender, instance, **kwargs) -> None:
+    course_id = _content_course_id(instance)
+    if course_id is not None:
+        course_content_changed(
+            course_id=course_id, slug=instance.slug if isinstance(instance, Course) else ""
+        )

@@ -91,7 +91,6 @@ def lesson_detail(request, slug, lesson_id):
     if state.locked:
         return _refusal(request, errors.LessonLocked(), course)
     lesson = lesson_with_content(course=course, lesson_id=lesson_id)
-    services.lesson_visit(user=request.user, lesson=lesson)
     previous, following = outline.neighbours(lesson_id)
     context = {
         "course": course,
