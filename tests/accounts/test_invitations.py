@@ -35,7 +35,8 @@ def learners_file() -> bytes:
 
 def wait_for_outbox(count: int, *, timeout: float = 30) -> list:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and len(mail.outbox) < count:
+    while len(mail.outbox) < count:
+        assert time.monotonic() < deadline, f"{len(mail.outbox)} of {count} emails in {timeout} s"
         time.sleep(0.1)
     return mail.outbox
 
@@ -53,8 +54,11 @@ def test_each_imported_learner_gets_one_working_invitation(
     report = learner_import(content=learners_file(), importer=None, dry_run=False)
     assert report.ok and report.created == 3
 
-    outbox = wait_for_outbox(3)
-    time.sleep(0.5)  # a duplicate would arrive now
+    wait_for_outbox(3)
+    # One worker takes messages in order: once a ping comes back, every invitation task queued
+    # before it has run, so a duplicate would be in the outbox by now.
+    assert ping.delay().get(timeout=20) == "pong"
+    outbox = list(mail.outbox)
     assert sorted(m.to[0] for m in outbox) == sorted(row[1] for row in ROWS)
     message = next(m for m in outbox if m.to == ["nhung.nguyen@example.vn"])
     assert "Nguyễn Thị Hồng Nhung" in message.body

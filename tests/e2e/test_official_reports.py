@@ -66,9 +66,8 @@ def test_official_drills_down_exports_and_sees_a_completion_arrive(
     expect(official.get_by_role("heading", level=1)).to_have_text("Thành phố Hải Phòng")
     # Beat's first run builds the figures within seconds: wait for the registered learners.
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if number(official.locator(".stat-card").first.locator(".stat-value").inner_text()) > 0:
-            break
+    while number(official.locator(".stat-card").first.locator(".stat-value").inner_text()) == 0:
+        assert time.monotonic() < deadline, "beat's first statistics run did not show in 60 s"
         time.sleep(1)
         official.reload()
     screenshot(official, "report-city")
@@ -87,9 +86,9 @@ def test_official_drills_down_exports_and_sees_a_completion_arrive(
     official.locator("input[name=file_format][value=xlsx]").check()
     official.locator("form.export-form button[type=submit]").click()
     download_link = official.locator("main a[href$='/download']").first
-    for _ in range(30):
-        if download_link.count():
-            break
+    deadline = time.monotonic() + 30
+    while not download_link.count():
+        assert time.monotonic() < deadline, "the worker did not build the export in 30 s"
         time.sleep(1)
         official.reload()
     with official.expect_download() as info:
