@@ -69,7 +69,7 @@ def admin_password_change(request):
 @login_required
 def account_erase(request):
     """The right to erasure, asked by the person: confirmed with their password."""
-    form = AccountEraseForm(request.POST or None, user=request.user)
+    form = AccountEraseForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         user_erase(user=request.user, actor=request.user, request=request)
         logout(request)

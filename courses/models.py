@@ -14,6 +14,24 @@ from accounts.models import AudienceGroup
 STATS_SHARDS = 16
 
 
+# Uploads are stored under a random folder: a draft's files cannot be found by guessing their
+# names, whoever serves /media/.
+def _random_folder(folder: str, filename: str) -> str:
+    return f"{folder}/{secrets.token_urlsafe(12)}/{filename}"
+
+
+def cover_upload_to(instance, filename: str) -> str:
+    return _random_folder("courses/covers", filename)
+
+
+def video_upload_to(instance, filename: str) -> str:
+    return _random_folder("courses/videos", filename)
+
+
+def attachment_upload_to(instance, filename: str) -> str:
+    return _random_folder("courses/attachments", filename)
+
+
 class CompetencyArea(models.TextChoices):
     DATA = "data", _("Finding and evaluating data and information")
     COMMUNICATION = "communication", _("Communicating and collaborating digitally")
@@ -40,7 +58,7 @@ class Course(models.Model):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     summary = models.CharField(_("summary"), max_length=300)
     description = models.TextField(_("description"), blank=True)
-    cover_image = models.ImageField(_("cover image"), upload_to="courses/covers/", blank=True)
+    cover_image = models.ImageField(_("cover image"), upload_to=cover_upload_to, blank=True)
     cover_alt = models.CharField(_("cover image description"), max_length=200, blank=True)
     competency_area = models.CharField(
         _("competency area"), max_length=20, choices=CompetencyArea.choices
@@ -119,10 +137,10 @@ class Lesson(models.Model):
     position = models.PositiveIntegerField(_("position"), default=0)
     estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=5)
     body = models.TextField(_("text"), blank=True, help_text=_("Sanitised HTML."))
-    video_file = models.FileField(_("video file"), upload_to="courses/videos/", blank=True)
+    video_file = models.FileField(_("video file"), upload_to=video_upload_to, blank=True)
     video_url = models.URLField(_("video embed address"), blank=True)
     transcript = models.TextField(_("transcript"), blank=True)
-    attachment = models.FileField(_("attachment"), upload_to="courses/attachments/", blank=True)
+    attachment = models.FileField(_("attachment"), upload_to=attachment_upload_to, blank=True)
     pass_mark = models.PositiveSmallIntegerField(
         _("pass mark (%)"), default=80, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )

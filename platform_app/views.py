@@ -55,6 +55,7 @@ def healthz(request):
 
 csp_logger = logging.getLogger("platform_app.csp")
 CSP_REPORT_MAX_BYTES = 16 * 1024
+CSP_REPORT_TYPES = {"application/csp-report", "application/json", "application/reports+json"}
 
 
 @csrf_exempt
@@ -63,6 +64,8 @@ def csp_report(request):
     """Browsers post here what the Content-Security-Policy blocked; it goes to the log."""
     if int(request.META.get("CONTENT_LENGTH") or 0) > CSP_REPORT_MAX_BYTES:
         return HttpResponse(status=413)
+    if request.content_type not in CSP_REPORT_TYPES:  # a form is not a report
+        return HttpResponse(status=400)
     try:
         report = json.loads(request.body or b"{}").get("csp-report", {})
     except (ValueError, AttributeError):

@@ -731,7 +731,7 @@ def structure(course: Course) -> list:
                     lesson.title,
                     lesson.kind,
                     lesson.body,
-                    lesson.video_file.name,
+                    lesson.video_file.name.rsplit("/", 1)[-1],  # stored in a random folder
                     [
                         (q.text, q.kind, [(c.text, c.is_correct) for c in q.choices.all()])
                         for q in lesson.questions.all()

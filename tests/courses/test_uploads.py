@@ -2,6 +2,8 @@
 ever runs as a page of the site: documents download, pictures and videos show with the type the
 site chose."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -63,6 +65,8 @@ def test_a_document_is_stored_and_served_as_a_download(hp_client, hp_course, med
     )
     assert response.status_code == 302
     lesson = Lesson.objects.get(title="Tài liệu")
+    # Stored under a random folder: nobody finds a draft's file by guessing its name.
+    assert re.fullmatch(r"courses/attachments/[\w-]{16}/huong-dan\.pdf", lesson.attachment.name)
     served = client.get(lesson.attachment.url)
     assert served.status_code == 200
     assert served["Content-Type"] == "application/pdf"

@@ -1,0 +1,1 @@
+"""Every URL of the URLconf, as every role, with objects of another scope in every parameter."""
