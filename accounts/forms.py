@@ -3,7 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from units.models import COMMUNE_KINDS, ORGANISATION_KINDS, PROVINCE_KINDS, Unit
-from units.selectors import commune_list, organisation_list, province_list
+from units.selectors import commune_list, organisation_list, province_list, unit_is_within
 
 from .models import AudienceGroup, User
 from .phone import phone_normalise
@@ -81,7 +81,7 @@ class ProfileFieldsMixin(forms.Form):
         )
         if province and home and home.parent_id != province.pk:
             self.add_error("home_unit", _("This commune is not in the chosen province."))
-        if province and workplace and not workplace.path.startswith(province.path):
+        if province and workplace and not unit_is_within(unit=workplace, root=province):
             self.add_error("workplace_unit", _("This workplace is not in the chosen province."))
         return cleaned
 

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 from audit.models import AuditAction
 from audit.services import audit_record
 from units.models import COMMUNE_KINDS, ORGANISATION_KINDS, Unit
+from units.selectors import unit_is_within
 
 from . import spreadsheet
 from .models import AudienceGroup, Role, UnitRole, User
@@ -376,14 +377,14 @@ def learner_import_allowed(*, user: User) -> bool:
     return user.is_superuser or UnitRole.objects.filter(user=user, role=Role.CONTENT_ADMIN).exists()
 
 
-def _scope_path(importer: User | None) -> str | None:
-    """The path prefix every row must fall under; None means the whole country."""
+def _scope_root(importer: User | None) -> Unit | None:
+    """The unit every row must fall under; None means the whole country."""
     if importer is None or importer.is_superuser:
         return None
     root = role_root_unit(user=importer, role=Role.CONTENT_ADMIN)
     if root is None or not importer.is_active:
         raise PermissionDenied(_("Only content administrators can import learners."))
-    return root.path
+    return root
 
 
 def _chunks(values: list[str]) -> Iterator[list[str]]:
@@ -422,8 +423,8 @@ def _emails_taken(emails: Iterable[str]) -> set[str]:
     return taken
 
 
-def _province_path(unit: Unit) -> str:
-    return "/" + "/".join(unit.ancestor_codes()[:2]) + "/"
+def _same_province(unit: Unit, other: Unit) -> bool:
+    return unit.ancestor_codes()[:2] == other.ancestor_codes()[:2]
 
 
 def _phone_clean(raw: str) -> str:
@@ -436,7 +437,7 @@ def _phone_clean(raw: str) -> str:
 def rows_check(*, table: Table, importer: User | None) -> ImportReport:
     """Every row's errors, or the learners ready to create. Reads only."""
     positions = columns_match(table.headings)
-    scope = _scope_path(importer)
+    scope = _scope_root(importer)
     report = ImportReport(rows=len(table.rows))
 
     def cell(cells: list[str], key: str) -> str:
@@ -527,7 +528,7 @@ def rows_check(*, table: Table, importer: User | None) -> ImportReport:
                     % {"name": home_unit.name},
                 )
                 home_unit = None
-            elif scope is not None and not home_unit.path.startswith(scope):
+            elif scope is not None and not unit_is_within(unit=home_unit, root=scope):
                 error("unit_code", _("This unit is outside your unit."))
                 home_unit = None
 
@@ -543,11 +544,9 @@ def rows_check(*, table: Table, importer: User | None) -> ImportReport:
                     _("“%(name)s” is not an agency, enterprise or school.")
                     % {"name": workplace_unit.name},
                 )
-            elif scope is not None and not workplace_unit.path.startswith(scope):
+            elif scope is not None and not unit_is_within(unit=workplace_unit, root=scope):
                 error("workplace_unit_code", _("This workplace is outside your unit."))
-            elif home_unit is not None and not workplace_unit.path.startswith(
-                _province_path(home_unit)
-            ):
+            elif home_unit is not None and not _same_province(workplace_unit, home_unit):
                 error(
                     "workplace_unit_code",
                     _("This workplace is not in the same province as the learner's unit."),

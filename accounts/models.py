@@ -13,6 +13,11 @@ class AudienceGroup(models.TextChoices):
     WORKER = "worker", _("Enterprise workers")
 
 
+# A learner's unit, in SQL: the workplace if any, else the home commune (User.unit in Python).
+COUNTED_UNIT = Coalesce("workplace_unit", "home_unit")
+COUNTED_UNIT_PATH = Coalesce("workplace_unit__path", "home_unit__path")
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -79,7 +84,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         indexes = [
             # Registered learners per counted unit and group, read from the index alone.
             models.Index(
-                Coalesce("workplace_unit", "home_unit"),
+                COUNTED_UNIT,
                 "audience_group",
                 include=["workplace_unit", "home_unit"],
                 condition=Q(is_active=True),
@@ -98,7 +103,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def unit(self):
-        """The unit the learner is counted under: the workplace if any, else the home commune."""
+        """The unit the learner is counted under: the workplace if any, else the home commune
+        (in SQL: COUNTED_UNIT and COUNTED_UNIT_PATH)."""
         return self.workplace_unit or self.home_unit
 
 

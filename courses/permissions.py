@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role, UnitRole, User
-from accounts.selectors import role_root_unit, units_visible_to
+from accounts.selectors import role_root_unit, scoped, units_visible_to
 from units.models import Unit
 
 from .models import Course, CourseStatus
@@ -67,14 +67,10 @@ def scope_by_course(queryset: QuerySet, *, user: User, course_field: str = "cour
         return queryset.none()
     if user.is_superuser:
         return queryset
-    root = content_root_unit(user=user)
-    if root is None:
-        return queryset.none()
-    if root.depth == 0:  # the nation: every course, no filter to pay for
-        return queryset
     prefix = f"{course_field}__" if course_field else ""
-    # Same subtree as units_visible_to(), as one join instead of a second grant lookup.
-    return queryset.filter(**{f"{prefix}owner_unit__path__startswith": root.path})
+    return scoped(
+        queryset, user=user, role=Role.CONTENT_ADMIN, unit_path=f"{prefix}owner_unit__path"
+    )
 
 
 def content_courses(*, user: User) -> QuerySet[Course]:
@@ -97,10 +93,7 @@ def scope_assignments(queryset: QuerySet, *, user: User) -> QuerySet:
         return queryset.none()
     if user.is_superuser:
         return queryset
-    root = content_root_unit(user=user)
-    if root is None:
-        return queryset.none()
-    return queryset.filter(unit__path__startswith=root.path)
+    return scoped(queryset, user=user, role=Role.CONTENT_ADMIN, unit_path="unit__path")
 
 
 def course_in_scope(*, user: User, course: Course) -> bool:

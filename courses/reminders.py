@@ -6,12 +6,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
+from accounts.selectors import with_unit_path
+from units.selectors import in_subtree
 
 from .models import Assignment, AssignmentReminder, CourseStatus, Enrollment
 
@@ -23,11 +25,11 @@ REMINDER_STEPS = (7, 1)  # days before the due date
 def assignment_learners(*, assignment: Assignment):
     """Present members of the assignment's subtree and group: counted where they work, else
     where they live."""
-    path = assignment.unit.path
-    in_scope = Q(workplace_unit__path__startswith=path) | Q(
-        workplace_unit__isnull=True, home_unit__path__startswith=path
+    learners = in_subtree(
+        with_unit_path(User.objects.filter(is_active=True)),
+        root=assignment.unit,
+        unit_path="unit_path",
     )
-    learners = User.objects.filter(in_scope, is_active=True)
     if assignment.audience_group:
         learners = learners.filter(audience_group=assignment.audience_group)
     return learners

@@ -49,16 +49,12 @@ def stale_cell_mark(*, enrollment: Enrollment) -> None:
         )
 
 
-def _learner_unit(user: User):
-    return user.workplace_unit or user.home_unit
-
-
 @transaction.atomic
 def enrollment_create(*, user: User, course: Course) -> Enrollment:
     """Enrol, or come back to a course left earlier with all progress kept."""
     if course.status != CourseStatus.PUBLISHED:
         raise errors.CourseNotOpen()
-    unit = _learner_unit(user)
+    unit = user.unit
     defaults = {
         "unit": unit,
         "unit_path": unit.path if unit else "",

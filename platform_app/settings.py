@@ -403,7 +403,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.exports_purge",
         "schedule": crontab(hour=3, minute=0),
     },
+    # Exports whose message was lost, or whose worker died, are sent again.
+    "exports-sweep": {
+        "task": "reports.exports_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
+    "stats-runs-purge-daily": {
+        "task": "reports.stats_runs_purge",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 EXPORT_RETENTION_DAYS = 7
+EXPORT_REDISPATCH_AFTER_S = 120  # a pending export is sent to the workers again after this
+EXPORT_MAX_ATTEMPTS = 3  # builds tried before the export says it failed
+EXPORT_WAIT_NOTICE_S = 60  # the status page says the server has not picked it up yet
+STATS_RUN_RETENTION_DAYS = 30  # runs kept (full rebuilds and the latest always are)
+STATS_CACHE_LOCK_TTL_S = 20  # SQLite only: PostgreSQL holds an advisory lock instead
 # How far the statistics engine's watermarks trail a run's start (longest write transaction).
 STATS_WATERMARK_MARGIN_S = int(os.environ.get("STATS_WATERMARK_MARGIN_S", 60))

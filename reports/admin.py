@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from accounts.selectors import role_root_unit
+from accounts.selectors import scoped
 
 from .models import ExportJob, StatsRun, UnitStat
 
@@ -44,16 +44,20 @@ class UnitStatAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         # Staff who are not superusers see their reports scope only, as on the report pages.
-        root = role_root_unit(user=request.user)
-        queryset = super().get_queryset(request)
-        if root is None:
-            return queryset.none()
-        return queryset.filter(unit__path__startswith=root.path)
+        return scoped(super().get_queryset(request), user=request.user, unit_path="unit__path")
 
 
 @admin.register(ExportJob)
 class ExportJobAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "requester", "unit", "file_format", "status", "progress"]
+    list_display = [
+        "created_at",
+        "requester",
+        "unit",
+        "file_format",
+        "status",
+        "progress",
+        "attempts",
+    ]
     list_filter = ["status", "file_format"]
     search_fields = ["requester__email", "unit__code", "unit__name"]
     list_select_related = ["requester", "unit"]
@@ -70,6 +74,9 @@ class ExportJobAdmin(ReadOnlyAdmin):
         "stored_file",
         "error",
         "created_at",
+        "dispatched_at",
+        "claimed_at",
+        "attempts",
         "finished_at",
     ]
     readonly_fields = fields
@@ -85,13 +92,44 @@ class ExportJobAdmin(ReadOnlyAdmin):
         return queryset.filter(requester=request.user)
 
 
+class RunStatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return StatsRun.Status.choices
+
+    def queryset(self, request, queryset):
+        if self.value() == StatsRun.Status.DONE:
+            return queryset.filter(finished_at__isnull=False)
+        if self.value() == StatsRun.Status.FAILED:
+            return queryset.filter(finished_at__isnull=True, failed_at__isnull=False)
+        if self.value() == StatsRun.Status.RUNNING:
+            return queryset.filter(finished_at__isnull=True, failed_at__isnull=True)
+        return queryset
+
+
 @admin.register(StatsRun)
 class StatsRunAdmin(ReadOnlyAdmin):
     """Runs of the statistics engine, and the button that asks a worker for a full rebuild."""
 
-    list_display = ["started_at", "kind", "finished_at", "stale_rows", "cells_written"]
-    list_filter = ["kind"]
+    list_display = [
+        "started_at",
+        "kind",
+        "status_label",
+        "finished_at",
+        "checked_at",
+        "failed_at",
+        "stale_rows",
+        "cells_written",
+    ]
+    list_filter = ["kind", RunStatusFilter]
+    show_full_result_count = False
     change_list_template = "admin/reports/statsrun/change_list.html"
+
+    @admin.display(description=_("status"))
+    def status_label(self, obj):
+        return StatsRun.Status(obj.status).label
 
     def has_module_permission(self, request):
         return request.user.is_superuser

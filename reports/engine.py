@@ -23,20 +23,19 @@ whose shards changed, the units above them, and the trend of the days named. A p
 unpublished or (re)assigned course is recounted everywhere. Every write is a diff against the
 stored rows, so a run touches only what changed and any run can be repeated. The full rebuild
 recomputes every shard and cell. Both end in the same table.
+
+One run at a time, under the lock of `runs.py`; a check that changes nothing stores no run.
 """
 
 import gc
 import logging
 import re
 import threading
-import time
-import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
@@ -53,11 +52,17 @@ from courses.models import (
 from units.models import Unit
 
 from .models import ALL_COURSES, ALL_GROUPS, StatsRun
+from .runs import (
+    EngineBusy,
+    engine_lock,
+    run_checked,
+    run_failure_recorded,
+    run_latest,
+    runs_reap,
+)
 
 logger = logging.getLogger(__name__)
 
-LOCK_KEY = "reports:stats-engine-lock"
-LOCK_TTL_S = 15 * 60
 TREND_DAYS = 180
 FIELDS = ("learners", "enrolled", "started", "completed", "certified", "target", "target_completed")
 LEARNERS, ENROLLED, STARTED, COMPLETED, CERTIFIED, TARGET, TARGET_COMPLETED = range(len(FIELDS))
@@ -70,26 +75,6 @@ TEMP_TABLES = ("stats_closure", "stats_diff")
 
 Cell = tuple[int, int, str]  # (unit id, course key, audience group)
 Counts = list[int]  # in FIELDS order
-
-
-class EngineBusy(Exception):
-    """Another run holds the lock."""
-
-
-@contextmanager
-def engine_lock(wait_s: float = 0):
-    """One run at a time across workers; the lock expires if its holder dies."""
-    token = uuid.uuid4().hex
-    deadline = time.monotonic() + wait_s
-    while not cache.add(LOCK_KEY, token, LOCK_TTL_S):
-        if time.monotonic() >= deadline:
-            raise EngineBusy
-        time.sleep(0.5)
-    try:
-        yield
-    finally:
-        if cache.get(LOCK_KEY) == token:
-            cache.delete(LOCK_KEY)
 
 
 # SQL helpers ------------------------------------------------------------------------------
@@ -146,6 +131,9 @@ def _statistics_cursor(*, snapshot: str | None = None, repeatable: bool = False)
                 cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
             cursor.execute("SET LOCAL random_page_cost = 1.1")
             cursor.execute("SET LOCAL jit = off")
+            if connection.pg_version >= 140000:
+                # A killed run's statement stops within a second rather than running to its end.
+                cursor.execute("SET LOCAL client_connection_check_interval = 1000")
         yield cursor
         schema = "pg_temp" if connection.vendor == "postgresql" else "temp"
         for table in TEMP_TABLES:
@@ -469,24 +457,34 @@ def _above(unit_ids: Iterable[int], ancestors: dict[int, list[int]]) -> set[int]
 # Runs ------------------------------------------------------------------------------------
 
 
-def stats_full_rebuild(*, wait_s: float = 300) -> StatsRun:
-    """Recompute every cell from source rows (nightly, `rebuild_stats`, the admin button)."""
-    with engine_lock(wait_s=wait_s), _collector_paused():
-        previous = _last_run()
+Waiting = Callable[[float], None] | None
+
+
+def stats_full_rebuild(*, wait_s: float = 300, on_wait: Waiting = None) -> StatsRun:
+    """Recompute every cell from source rows (nightly, `rebuild_stats`, the admin button),
+    after waiting up to `wait_s` seconds for a run in progress (EngineBusy after that)."""
+    with engine_lock(wait_s, on_wait=on_wait), _collector_paused():
+        runs_reap()
+        previous = run_latest()
         run, stale_rows = _start(StatsRun.Kind.FULL)
-        _reconcile_learners(since=previous.users_seen_until if previous else None)
-        return _recount_all(run, stale_rows)
+        with run_failure_recorded(run):
+            _reconcile_learners(since=previous.users_seen_until if previous else None)
+            return _recount_all(run, stale_rows)
 
 
-def stats_incremental() -> StatsRun | None:
-    """Recompute only what changed since the last run; skipped while another run holds the lock."""
+def stats_incremental(*, wait_s: float = 0, on_wait: Waiting = None) -> StatsRun | None:
+    """Recompute only what changed since the last run; None when another run still holds the
+    lock after `wait_s` seconds. A check that changes nothing returns its run unsaved (no pk):
+    the latest stored run records the check instead (`checked_at`)."""
     try:
-        with engine_lock(), _collector_paused():
-            previous = _last_run()
+        with engine_lock(wait_s, on_wait=on_wait), _collector_paused():
+            runs_reap()
+            previous = run_latest()
             if previous is None:
                 run, stale_rows = _start(StatsRun.Kind.FULL)
-                _reconcile_learners(since=None)
-                return _recount_all(run, stale_rows)
+                with run_failure_recorded(run):
+                    _reconcile_learners(since=None)
+                    return _recount_all(run, stale_rows)
             return _incremental(previous=previous)
     except EngineBusy:
         logger.info("statistics run skipped: another run is in progress")
@@ -506,12 +504,10 @@ def _collector_paused():
             gc.enable()
 
 
-def _last_run() -> StatsRun | None:
-    return StatsRun.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
-
-
 def _start(kind: str):
-    run = StatsRun.objects.create(kind=kind)
+    run = StatsRun(kind=kind)
+    if kind == StatsRun.Kind.FULL:
+        run.save()  # shown as running meanwhile, and as failed if its process dies
     # Watermarks trail the run's start: a change stamped just before it but committed after it
     # is seen again by the next run (recomputing is idempotent, missing it would not be).
     margin = timedelta(seconds=settings.STATS_WATERMARK_MARGIN_S)
@@ -525,16 +521,19 @@ def _start(kind: str):
     return run, stale_rows
 
 
-def _finish(run: StatsRun, *, cells: int, stale_rows) -> StatsRun:
+def _finish(run: StatsRun, *, cells: int, stale_rows, previous: StatsRun | None) -> StatsRun:
     stale = StaleCell.objects.filter(id__in=[row[0] for row in stale_rows]).delete()[0]
     run.cells_written = cells
     run.stale_rows = stale
     run.finished_at = timezone.now()
-    run.save()
+    if run.pk is None and not cells and previous is not None:
+        run_checked(latest=previous, check=run)
+    else:
+        run.save()
     return run
 
 
-def _recount_all(run: StatsRun, stale_rows) -> StatsRun:
+def _recount_all(run: StatsRun, stale_rows, *, previous: StatsRun | None = None) -> StatsRun:
     """Every cell from source rows: the full rebuild, and runs after a course changed."""
     paths = dict(Unit.objects.values_list("id", "path"))
     assignments = _assignments()
@@ -566,7 +565,7 @@ def _recount_all(run: StatsRun, stale_rows) -> StatsRun:
         if trend_written is None:
             trend_written = _recount_trend(cursor, published)
         written += trend_written
-    return _finish(run, cells=written, stale_rows=stale_rows)
+    return _finish(run, cells=written, stale_rows=stale_rows, previous=previous)
 
 
 class _SideCounts(threading.Thread):
@@ -655,10 +654,10 @@ def _incremental(*, previous: StatsRun) -> StatsRun:
         or Assignment.objects.filter(updated_at__gt=since).exists()
     ):
         # Published, unpublished, archived or (re)assigned: that course changes everywhere.
-        return _recount_all(run, stale_rows)
+        return _recount_all(run, stale_rows, previous=previous)
     users_changed = User.objects.filter(updated_at__gt=previous.users_seen_until).exists()
     if not (shards or days or users_changed):
-        return _finish(run, cells=0, stale_rows=stale_rows)
+        return _finish(run, cells=0, stale_rows=stale_rows, previous=previous)
 
     ancestors = _ancestor_ids()
     written = 0
@@ -703,4 +702,4 @@ def _incremental(*, previous: StatsRun) -> StatsRun:
             written += _roll_up(cursor, unit_ids=_above(units, ancestors), now=run.started_at)
         if days:
             written += _recount_trend(cursor, published, days={d for _u, d in days})
-    return _finish(run, cells=written, stale_rows=stale_rows)
+    return _finish(run, cells=written, stale_rows=stale_rows, previous=previous)

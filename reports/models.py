@@ -3,6 +3,7 @@ import os
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -132,15 +133,28 @@ class DailyStat(models.Model):
 
 
 class StatsRun(models.Model):
-    """One run of the statistics engine; the latest finished one dates the figures."""
+    """One run of the statistics engine; the latest finished one dates the figures.
+
+    Only runs that change figures are stored (and full rebuilds, from their start): a check
+    that changes nothing moves the latest finished run's `checked_at` and watermarks instead,
+    so the run history, and the report pages cached per run, are kept."""
 
     class Kind(models.TextChoices):
         FULL = "full", _("Full rebuild")
         INCREMENTAL = "incremental", _("Incremental")
 
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Failed")
+
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Set on a run that raised, or that the next run found unfinished: its process had died.
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    # The last check that found nothing to change since this run (the figures' freshness).
+    checked_at = models.DateTimeField(_("last checked at"), null=True, blank=True)
     stale_rows = models.PositiveIntegerField(default=0)
     cells_written = models.PositiveIntegerField(default=0)
     # Learners changed after this instant are reconciled by the next run.
@@ -149,9 +163,31 @@ class StatsRun(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        indexes = [
+            # The latest finished run: read as every run starts and by every report page.
+            models.Index(
+                fields=["-finished_at", "-id"],
+                name="statsrun_latest_finished",
+                condition=Q(finished_at__isnull=False),
+            ),
+            # Runs left unfinished, marked failed as the next run starts: usually none.
+            models.Index(
+                fields=["started_at"],
+                name="statsrun_unfinished",
+                condition=Q(finished_at__isnull=True, failed_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def status(self) -> str:
+        if self.finished_at is not None:
+            return self.Status.DONE
+        if self.failed_at is not None:
+            return self.Status.FAILED
+        return self.Status.RUNNING
 
 
 class PrivateStorage(FileSystemStorage):
@@ -199,10 +235,23 @@ class ExportJob(models.Model):
     file = models.FileField(upload_to="exports/%Y/%m/", blank=True, storage=private_storage)
     error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # When the sweeper last sent the job again (the first message goes on commit).
+    dispatched_at = models.DateTimeField(_("sent again at"), null=True, blank=True)
+    # When a worker took the job (pending -> running); each take counts an attempt.
+    claimed_at = models.DateTimeField(_("taken by a worker at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # What the sweeper reads every minute: the jobs not finished yet.
+            models.Index(
+                fields=["created_at"],
+                name="exportjob_unfinished",
+                condition=Q(status__in=["pending", "running"]),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.file_format} {self.unit_id} {self.status}"

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from urllib.parse import quote, urlencode
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import FilteredRelation, Q
@@ -19,11 +20,11 @@ from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AudienceGroup, User
-from accounts.selectors import role_root_unit
+from accounts.selectors import role_root_unit, scoped_to
 from courses.models import Course, CourseStatus
 from courses.sanitize import text_fold
 from units.models import ORGANISATION_KINDS, Unit, UnitKind
@@ -41,15 +42,17 @@ RECENT_EXPORTS = 5
 # filters, language, day and statistics run: a new run changes the key, so new figures show at
 # once. Bump the version when the fragment's markup changes, so a deploy never serves the old
 # markup. The timeout bounds how long the renderings of past runs stay in the cache, and how
-# long a renamed unit or course may keep its old name on a page when no run follows.
-BODY_CACHE_VERSION = 1
+# long a renamed unit or course may keep its old name on a page when no run follows. The time
+# the figures were last checked changes without a new run: the fragment leaves a slot for it.
+BODY_CACHE_VERSION = 2
+BODY_FRESHNESS_SLOT = SafeString("<!--report-freshness-->")
 BODY_CACHE_SECONDS = 120
 DASH = "—"
 # What every report page reads first, the latest run and the course list, is kept in the cache
 # and forgotten whenever a run or a course is saved or deleted (`report_meta_forget`, connected
 # in apps.py). The timeout bounds the one race left: a page that read the database just before
 # another process committed a run, and stored what it read just after that run was forgotten.
-META_CACHE_KEY = "reports:meta:1"
+META_CACHE_KEY = "reports:meta:2"
 META_CACHE_SECONDS = 10
 # Every figure of a cell (counts, target): read from the model so a new figure is carried along.
 STAT_FIELDS = tuple(
@@ -68,7 +71,7 @@ def report_root(*, user: User) -> Unit | None:
 
 def report_unit(*, root: Unit, code: str) -> Unit | None:
     """A unit in the root's subtree, or None: a unit outside it is never loaded."""
-    return Unit.objects.filter(code=code, path__startswith=root.path).first()
+    return scoped_to(Unit.objects.filter(code=code), root=root).first()
 
 
 def report_courses() -> dict[int, str]:
@@ -175,7 +178,13 @@ class UnitReport:
     courses: dict[int, str]
     computed_at: datetime | None
     run_id: int | None = None
+    checked_at: datetime | None = None
     today: date = field(default_factory=timezone.localdate)
+
+    @property
+    def fresh_at(self) -> datetime | None:
+        """When the figures were last known current: the latest check, else their run."""
+        return self.checked_at or self.computed_at
 
     @property
     def rank_metric(self) -> str:
@@ -340,16 +349,17 @@ def unit_trend(*, unit: Unit, today: date | None = None) -> list[TrendPoint]:
     return points
 
 
-def figures_run() -> tuple[int | None, datetime | None]:
-    """The latest finished statistics run (id, finished_at): the age of every figure on the
-    page, and the version of its cached rendering."""
+def figures_run() -> tuple[int | None, datetime | None, datetime | None]:
+    """The latest finished statistics run (id, finished_at, checked_at): the version of the
+    page's cached rendering, and the age of every figure on it (the last check that found
+    nothing to change, or the run itself)."""
     run = (
         StatsRun.objects.filter(finished_at__isnull=False)
         .order_by("-finished_at", "-pk")
-        .values_list("pk", "finished_at")
+        .values_list("pk", "finished_at", "checked_at")
         .first()
     )
-    return run or (None, None)
+    return run or (None, None, None)
 
 
 @dataclass(frozen=True)
@@ -357,6 +367,7 @@ class ReportMeta:
     run_id: int | None
     computed_at: datetime | None
     courses: dict[int, str]
+    checked_at: datetime | None = None
 
 
 def report_meta() -> ReportMeta:
@@ -370,8 +381,10 @@ def report_meta() -> ReportMeta:
         meta = None
     if isinstance(meta, ReportMeta):
         return meta
-    run_id, computed_at = figures_run()
-    meta = ReportMeta(run_id=run_id, computed_at=computed_at, courses=report_courses())
+    run_id, computed_at, checked_at = figures_run()
+    meta = ReportMeta(
+        run_id=run_id, computed_at=computed_at, checked_at=checked_at, courses=report_courses()
+    )
     try:
         cache.set(META_CACHE_KEY, meta, META_CACHE_SECONDS)
     except Exception:
@@ -380,9 +393,9 @@ def report_meta() -> ReportMeta:
 
 
 def report_meta_forget(**kwargs) -> None:
-    """A run or a course was saved or deleted: the next page reads both again. Forgotten at
-    once, and again when the transaction commits, so a page that read the database in between
-    cannot keep the old values."""
+    """A run or a course was saved or deleted, or a check confirmed the latest run: the next
+    page reads both again. Forgotten at once, and again when the transaction commits, so a
+    page that read the database in between cannot keep the old values."""
 
     def forget():
         try:
@@ -400,6 +413,26 @@ def filters_label(*, params: dict, courses: dict[int, str]) -> str:
     course = courses.get(course_id, "—") if course_id else _("All courses")
     groups = dict(AudienceGroup.choices)
     return f"{course} · {groups.get(group, _('All audience groups'))}"
+
+
+def export_waited(*, job: ExportJob, now: datetime | None = None) -> timedelta | None:
+    """How long a job has waited for a worker to take it, once that is EXPORT_WAIT_NOTICE_S
+    or more: the requester is told the server has not got to it yet, and for how long."""
+    if job.status != ExportJob.Status.PENDING:
+        return None
+    waited = (now or timezone.now()) - job.created_at
+    notice = timedelta(seconds=settings.EXPORT_WAIT_NOTICE_S)
+    return waited if waited >= notice else None
+
+
+def waited_text(waited: timedelta) -> str:
+    """ "waited 3 minutes", in whole minutes up to two hours, then in hours."""
+    minutes = int(waited.total_seconds() // 60)
+    if minutes < 120:
+        text = ngettext("waited %(count)d minute", "waited %(count)d minutes", minutes)
+        return text % {"count": minutes}
+    hours = minutes // 60
+    return ngettext("waited %(count)d hour", "waited %(count)d hours", hours) % {"count": hours}
 
 
 def recent_exports(*, user: User, unit: Unit, courses: dict[int, str]) -> list[ExportJob]:
@@ -420,6 +453,7 @@ def unit_report(*, root: Unit, unit: Unit, filters: ReportFilters, meta: ReportM
         courses=meta.courses,
         computed_at=meta.computed_at,
         run_id=meta.run_id,
+        checked_at=meta.checked_at,
     )
 
 

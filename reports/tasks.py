@@ -18,6 +18,13 @@ def stats_full_rebuild() -> int:
     return run().pk
 
 
+@shared_task(name="reports.stats_runs_purge", acks_late=True)
+def stats_runs_purge() -> int:
+    from .runs import stats_runs_purge as run
+
+    return run()
+
+
 @shared_task(name="reports.export_build", acks_late=True)
 def export_build(job_id: int) -> None:
     from .exports import export_build as run
@@ -25,8 +32,15 @@ def export_build(job_id: int) -> None:
     run(job_id=job_id)
 
 
-@shared_task(name="reports.exports_purge", acks_late=True, ignore_result=True)
-def exports_purge() -> None:
+@shared_task(name="reports.exports_sweep", acks_late=True)
+def exports_sweep() -> int:
+    from .exports import exports_sweep as run
+
+    return run()
+
+
+@shared_task(name="reports.exports_purge", acks_late=True)
+def exports_purge() -> int:
     from .exports import exports_purge as run
 
-    run()
+    return run()

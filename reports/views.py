@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from accounts.selectors import scoped_to
 from audit.models import AuditAction
 from audit.services import audit_record
 
@@ -22,8 +23,10 @@ from .forms import ExportForm, ReportFilterForm
 from .models import ExportJob
 from .selectors import (
     BODY_CACHE_SECONDS,
+    BODY_FRESHNESS_SLOT,
     DEFAULT_SORT,
     UnitReport,
+    export_waited,
     filters_label,
     recent_exports,
     report_body_key,
@@ -32,6 +35,7 @@ from .selectors import (
     report_root,
     report_unit,
     unit_report,
+    waited_text,
 )
 
 logger = logging.getLogger(__name__)
@@ -63,11 +67,8 @@ def _unit_or_404(root, code):
 
 
 def _job_or_404(request, root, pk):
-    job = (
-        ExportJob.objects.select_related("unit")
-        .filter(pk=pk, requester=request.user, unit__path__startswith=root.path)
-        .first()
-    )
+    jobs = ExportJob.objects.select_related("unit").filter(pk=pk, requester=request.user)
+    job = scoped_to(jobs, root=root, unit_path="unit__path").first()
     if job is None:
         raise Http404
     return job
@@ -75,7 +76,15 @@ def _job_or_404(request, root, pk):
 
 def _report_body(report: UnitReport) -> SafeString:
     """The report (everything but the exports), from the cache when this run's rendering is
-    there. Only called once the unit is known to be in the official's scope.
+    there, with the time the figures were last checked, which changes without a new run.
+    Only called once the unit is known to be in the official's scope."""
+    freshness = render_to_string("reports/_report_freshness.html", {"report": report})
+    # Both parts were rendered, and escaped, by their templates.
+    return mark_safe(_report_fragment(report).replace(BODY_FRESHNESS_SLOT, freshness, 1))
+
+
+def _report_fragment(report: UnitReport) -> str:
+    """The report's rendering shared by every official of the root, cached per run.
 
     Rendered without the request, so nothing of the reader (CSRF token, name, exports) can
     enter the shared fragment, and from the validated filters rather than the raw query
@@ -90,7 +99,7 @@ def _report_body(report: UnitReport) -> SafeString:
             key = None
         else:
             if html is not None:
-                return mark_safe(html)  # rendered, and escaped, by the template below
+                return html
     filters = report.filters
     form = ReportFilterForm(
         initial={
@@ -100,7 +109,10 @@ def _report_body(report: UnitReport) -> SafeString:
         },
         courses=report.courses,
     )
-    html = render_to_string("reports/_report_body.html", {"report": report, "form": form})
+    html = render_to_string(
+        "reports/_report_body.html",
+        {"report": report, "form": form, "freshness_slot": BODY_FRESHNESS_SLOT},
+    )
     if key is not None:
         try:
             cache.set(key, str(html), BODY_CACHE_SECONDS)
@@ -172,7 +184,13 @@ def export_status(request, pk, root):
         return HttpResponseNotAllowed(SAFE_METHODS)
     label = filters_label(params=job.params, courses=report_courses())
     busy = job.status in (ExportJob.Status.PENDING, ExportJob.Status.RUNNING)
-    context = {"job": job, "label": label, "busy": busy}
+    waited = export_waited(job=job)
+    context = {
+        "job": job,
+        "label": label,
+        "busy": busy,
+        "waited": waited_text(waited) if waited else "",
+    }
     return render(request, "reports/export_status.html", context)
 
 

@@ -5,9 +5,20 @@ from django.db.models import QuerySet
 from .models import COMMUNE_KINDS, ORGANISATION_KINDS, PROVINCE_KINDS, Unit
 
 
+def in_subtree(queryset: QuerySet, *, root: Unit, unit_path: str = "path") -> QuerySet:
+    """The one place a subtree is spelled: the rows whose unit, reached by the lookup
+    `unit_path` (ending at a unit's materialized path), is `root` or lies below it."""
+    return queryset.filter(**{f"{unit_path}__startswith": root.path})
+
+
+def unit_is_within(*, unit: Unit, root: Unit) -> bool:
+    """The same rule for one unit already in hand."""
+    return unit.path.startswith(root.path)
+
+
 def unit_subtree(*, unit: Unit, include_self: bool = True) -> QuerySet[Unit]:
     """This unit and everything below it."""
-    queryset = Unit.objects.filter(path__startswith=unit.path)
+    queryset = in_subtree(Unit.objects.all(), root=unit)
     if not include_self:
         queryset = queryset.exclude(pk=unit.pk)
     return queryset

@@ -7,6 +7,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
 from .models import Unit
+from .selectors import in_subtree, unit_is_within
 
 
 def unit_path_for(*, code: str, parent: Unit | None) -> str:
@@ -25,7 +26,7 @@ def unit_create(*, code: str, name: str, kind: str, parent: Unit | None) -> Unit
 @transaction.atomic
 def unit_update(*, unit: Unit, name: str, kind: str, parent: Unit | None) -> Unit:
     """Rename or move a unit; a move rewrites the whole subtree's paths in one UPDATE."""
-    if parent is not None and parent.path.startswith(unit.path):
+    if parent is not None and unit_is_within(unit=parent, root=unit):
         raise ValidationError(
             {"parent": _("A unit cannot be placed under itself or its own subtree.")}
         )
@@ -36,7 +37,8 @@ def unit_update(*, unit: Unit, name: str, kind: str, parent: Unit | None) -> Uni
     unit.full_clean()
     unit.save()
     if unit.path != old_path:
-        Unit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk).update(
+        # The subtree as it was before the move: still under the old path.
+        in_subtree(Unit.objects.exclude(pk=unit.pk), root=Unit(path=old_path)).update(
             path=Concat(Value(unit.path), Substr("path", len(old_path) + 1)),
             depth=F("depth") + (unit.depth - old_depth),
         )
