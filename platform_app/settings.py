@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from kombu import Queue
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -185,6 +186,17 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# One queue per kind of work, so 10,000 invitation emails never delay statistics or exports. A
+# worker started without -Q takes every queue (development, tests); in production each queue
+# has workers of its own (docker-compose.yml).
+CELERY_TASK_QUEUES = [Queue(name) for name in ("celery", "stats", "exports", "email")]
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "reports.stats_*": {"queue": "stats"},
+    "reports.export*": {"queue": "exports"},
+    "accounts.invitation*": {"queue": "email"},
+    "courses.assignment_reminders_send": {"queue": "email"},
+}
 
 # Auth and accounts -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 SCHEMA_FILE = Path(__file__).with_name("compose-spec.json")
 SCHEMA_SHA256 = "46b7d35f19dd93a05f8fea530291bf84d881c1791ec167ecf0e6fb94e639d496"
-APP_SERVICES = ("web", "worker", "beat")
+WORKERS = ("worker", "worker-stats", "worker-exports")
+APP_SERVICES = ("web", *WORKERS, "beat")
 LONG_RUNNING = ("postgres", "redis", *APP_SERVICES)
 SHARED_PATHS = ("MEDIA_ROOT", "PRIVATE_ROOT", "LEARNER_IMPORT_DIR")
 
@@ -215,9 +216,21 @@ def test_the_beat_healthcheck_follows_the_pidfile_beat_writes(compose, tmp_path)
     assert check(int(finished.stdout)) != 0
 
 
+def test_each_kind_of_work_has_workers_of_its_own(compose):
+    queues = {name: compose["services"][name]["command"][-1].split(",") for name in WORKERS}
+    assert queues == {
+        "worker": ["celery", "email"],
+        "worker-stats": ["stats"],
+        "worker-exports": ["exports"],
+    }
+    for name in WORKERS:
+        assert compose["services"][name]["command"][-2] == "-Q"
+
+
 @pytest.mark.celery
-def test_the_worker_healthcheck_pings_that_worker_through_the_broker(compose, celery_worker):
-    worker = compose["services"]["worker"]
+@pytest.mark.parametrize("name", WORKERS)
+def test_the_worker_healthcheck_pings_that_worker_through_the_broker(compose, celery_worker, name):
+    worker = compose["services"][name]
     assert not {"-n", "--hostname"} & set(worker["command"])  # so its name is celery@<hostname>
     command = healthcheck_command(worker)
     script = command[-1]
