@@ -35,6 +35,7 @@ beat: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Known vulnerabilities with a fixed release fail the build (skipped, with a notice, offline).
@@ -49,13 +50,17 @@ lock:
 	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements.lock
 	uv pip compile pyproject.toml --group dev --python-version 3.11 --generate-hashes -o requirements-dev.lock
 
-# Maintainers: extract and compile translations (needs GNU gettext).
+# Maintainers: extract and compile translations (needs GNU gettext). django.mo merges, first
+# translation wins (an empty msgstr is skipped): the project's django.po, allauth's screens
+# (locale_src/allauth.vi.po), then the admin's gaps in Django, django-celery-beat and the apps
+# (locale_src/admin.vi.po). djangojs.mo: the admin's JavaScript strings (djangojs.po).
 messages: install
 	$(PY) manage.py makemessages -l vi --ignore=.venv --ignore=var --ignore=tests --ignore=staticfiles
 	$(PY) manage.py makemessages -d djangojs -l vi --ignore=.venv --ignore=var --ignore=staticfiles
 	mkdir -p var
-	msgcat --use-first locale/vi/LC_MESSAGES/django.po locale_src/allauth.vi.po -o var/vi-all.po
+	msgcat --use-first locale/vi/LC_MESSAGES/django.po locale_src/allauth.vi.po locale_src/admin.vi.po -o var/vi-all.po
 	msgfmt --check -o locale/vi/LC_MESSAGES/django.mo var/vi-all.po
+	msgfmt --check -o locale/vi/LC_MESSAGES/djangojs.mo locale/vi/LC_MESSAGES/djangojs.po
 
 clean:
 	rm -rf $(VENV) var staticfiles test-artifacts

@@ -13,8 +13,13 @@ class AudienceGroup(models.TextChoices):
     WORKER = "worker", _("Enterprise workers")
 
 
-# A learner's unit, in SQL: the workplace if any, else the home commune (User.unit in Python).
-COUNTED_UNIT = Coalesce("workplace_unit", "home_unit")
+def counted_unit(*, prefix: str = "") -> Coalesce:
+    """A learner's unit, in SQL: the workplace if any, else the home commune (User.unit in
+    Python). `prefix` reaches the learner from another model ("user__")."""
+    return Coalesce(f"{prefix}workplace_unit", f"{prefix}home_unit")
+
+
+COUNTED_UNIT = counted_unit()
 COUNTED_UNIT_PATH = Coalesce("workplace_unit__path", "home_unit__path")
 
 
@@ -40,6 +45,18 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
 
+def _optional_unit(verbose_name: str, *, related_name: str) -> models.ForeignKey:
+    """A user's link to a unit: optional, and a unit with people in it cannot be deleted."""
+    return models.ForeignKey(
+        "units.Unit",
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+    )
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs in by email. Profile fields are what the reports group by."""
 
@@ -48,22 +65,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     audience_group = models.CharField(
         _("audience group"), max_length=20, choices=AudienceGroup.choices, blank=True
     )
-    home_unit = models.ForeignKey(
-        "units.Unit",
-        verbose_name=_("commune / ward"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="residents",
-    )
-    workplace_unit = models.ForeignKey(
-        "units.Unit",
-        verbose_name=_("workplace"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="workers",
-    )
+    home_unit = _optional_unit(_("commune / ward"), related_name="residents")
+    workplace_unit = _optional_unit(_("workplace"), related_name="workers")
     phone = models.CharField(_("phone"), max_length=10, blank=True)
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
@@ -116,7 +119,9 @@ class Role(models.TextChoices):
 class UnitRole(models.Model):
     """A duty bound to one unit: it reaches that unit and everything below it."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="unit_roles")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="unit_roles"
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     unit = models.ForeignKey(
         "units.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="roles"

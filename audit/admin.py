@@ -3,9 +3,23 @@ from django.contrib import admin
 from .models import AuditEvent
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows only the code writes (the log, figures, exports, enrolments): the admin shows them;
+    nobody adds, changes or deletes one here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Superusers read the log; nobody adds, edits or deletes a record here."""
+class AuditEventAdmin(ReadOnlyAdmin):
+    """Superusers read the log."""
 
     list_display = ["at", "actor_email", "action", "target_repr", "ip_address"]
     list_filter = ["action", "at"]
@@ -31,12 +45,3 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

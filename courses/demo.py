@@ -9,7 +9,7 @@ from units.models import Unit
 
 from .models import Choice, Course, CourseStatus, Lesson, Module, Question
 from .sanitize import html_sanitize
-from .services import course_search_text_refresh
+from .services.authoring import course_search_text_refresh
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 NATION_CODE = "VN"

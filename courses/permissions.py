@@ -5,20 +5,18 @@ courses owned by that unit's subtree (the whole country when the unit is the nat
 A superuser reaches everything.
 """
 
-from django.contrib.auth.models import Group, Permission
-from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from accounts.models import Role, UnitRole, User
+from accounts.models import Role, User
 from accounts.selectors import role_root_unit, scoped, units_visible_to
 from units.models import Unit
 
 from .models import Course, CourseStatus
 
-CONTENT_ADMINS_GROUP = "Content administrators"
-OFFICIALS_GROUP = "Officials"
+CONTENT_ADMINS_GROUP = "Quản trị nội dung"
+OFFICIALS_GROUP = "Cán bộ theo dõi"
 
-# app_label.codename granted to each group by `roles_setup`.
+# app_label.codename granted to each group by `services.roles.roles_setup`.
 CONTENT_ADMIN_PERMISSIONS = [
     *(
         f"courses.{action}_{model}"
@@ -102,32 +100,3 @@ def course_in_scope(*, user: User, course: Course) -> bool:
 
 def unit_in_scope(*, user: User, unit: Unit) -> bool:
     return content_units(user=user).filter(pk=unit.pk).exists()
-
-
-@transaction.atomic
-def roles_setup() -> dict[str, Group]:
-    """Create or refresh the two role groups; idempotent.
-
-    Every staff user holding a content-administrator unit role (the demo's author among them)
-    joins "Content administrators", and every official joins "Officials".
-    """
-    wanted = {
-        CONTENT_ADMINS_GROUP: CONTENT_ADMIN_PERMISSIONS,
-        OFFICIALS_GROUP: OFFICIAL_PERMISSIONS,
-    }
-    groups = {}
-    for name, codes in wanted.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        permissions = [_permission(code) for code in codes]
-        group.permissions.set(permissions)
-        groups[name] = group
-    authors = UnitRole.objects.filter(role=Role.CONTENT_ADMIN, user__is_staff=True)
-    groups[CONTENT_ADMINS_GROUP].user_set.add(*User.objects.filter(unit_roles__in=authors))
-    officials = UnitRole.objects.filter(role=Role.OFFICIAL)
-    groups[OFFICIALS_GROUP].user_set.add(*User.objects.filter(unit_roles__in=officials))
-    return groups
-
-
-def _permission(code: str) -> Permission:
-    app_label, codename = code.split(".")
-    return Permission.objects.get(content_type__app_label=app_label, codename=codename)

@@ -1,7 +1,7 @@
 """Reads shaped for the learner's pages, each in a fixed number of queries.
 
 A course's content (its outline, each lesson, each quiz's questions) is read from the cache,
-under a version that every change of the content replaces (services.course_content_changed):
+under a version that every change of the content replaces (services.content_cache):
 a lesson page costs the user and the learner's enrolment with its completions, two queries.
 """
 
@@ -13,8 +13,8 @@ from django.db.models import F, QuerySet
 from accounts.models import User
 
 from .models import Certificate, Course, CourseStatus, Enrollment, Lesson, Module
+from .rules import lesson_is_locked
 from .sanitize import text_fold
-from .services import lesson_is_locked
 
 
 def catalogue_courses(
@@ -112,6 +112,15 @@ class CourseOutline:
         previous = self.lessons[index - 1] if index > 0 else None
         following = self.lessons[index + 1] if index + 1 < len(self.lessons) else None
         return previous, following
+
+
+def course_lesson_ids(*, course_id: int) -> list[int]:
+    """The course's lessons in learning order, from the database (for the writes)."""
+    return list(
+        Lesson.objects.filter(course_id=course_id)
+        .order_by("module__position", "module_id", "position", "id")
+        .values_list("id", flat=True)
+    )
 
 
 def course_lessons(*, course: Course) -> list[Lesson]:

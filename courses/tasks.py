@@ -5,6 +5,6 @@ from celery import shared_task
 
 @shared_task(name="courses.assignment_reminders_send", acks_late=True)
 def assignment_reminders_send() -> int:
-    from .reminders import assignment_reminders_send as run
+    from .services.reminders import assignment_reminders_send as run
 
     return run()

@@ -47,7 +47,7 @@ def request_refused(request, *, status: int, message: str) -> HttpResponse:
 class RequestGuardMiddleware:
     """Input is checked before any view or query sees it.
 
-    - A body larger than the page allows (UPLOAD_MAX_BYTES_BY_VIEW, else REQUEST_MAX_BYTES) is
+    - A body larger than the page allows (upload_limits, else REQUEST_MAX_BYTES) is
       refused from its Content-Length, before it is read.
     - A control character in the path or the query string, or a NUL in a form field or a file
       name, is refused with 400; other control characters are dropped from form text.
@@ -133,13 +133,28 @@ def _normalised(data: QueryDict, *, strip: bool = False) -> QueryDict:
     return cleaned
 
 
+def upload_limits() -> dict[str, int]:
+    """The pages that take files, and the largest body each accepts: its files, and the other
+    fields of its form (REQUEST_MAX_BYTES)."""
+    fields = settings.REQUEST_MAX_BYTES
+    lesson = settings.VIDEO_MAX_BYTES + settings.ATTACHMENT_MAX_BYTES + fields
+    return {
+        "admin:courses_course_import": settings.COURSE_IMPORT_MAX_ARCHIVE_BYTES + fields,
+        "admin:accounts_user_import": settings.LEARNER_FILE_MAX_BYTES + fields,
+        "admin:courses_course_add": settings.IMAGE_MAX_BYTES + fields,
+        "admin:courses_course_change": settings.IMAGE_MAX_BYTES + fields,
+        "admin:courses_lesson_add": lesson,
+        "admin:courses_lesson_change": lesson,
+    }
+
+
 def upload_limit(request) -> int:
     """The largest body the requested page accepts, in bytes."""
     try:
         view_name = resolve(request.path_info).view_name
     except Resolver404:
         view_name = ""
-    return settings.UPLOAD_MAX_BYTES_BY_VIEW.get(view_name, settings.REQUEST_MAX_BYTES)
+    return upload_limits().get(view_name, settings.REQUEST_MAX_BYTES)
 
 
 class SecurityHeadersMiddleware:

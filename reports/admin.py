@@ -6,21 +6,9 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import scoped
+from audit.admin import ReadOnlyAdmin
 
 from .models import ExportJob, StatsRun, UnitStat
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Figures and exports are written by workers only; the admin just looks."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(UnitStat)
@@ -29,12 +17,7 @@ class UnitStatAdmin(ReadOnlyAdmin):
         "unit",
         "course_key",
         "audience_group",
-        "learners",
-        "enrolled",
-        "started",
-        "completed",
-        "certified",
-        "target",
+        *(name for name in UnitStat.COUNT_FIELDS if name != "target_completed"),
         "computed_at",
     ]
     list_filter = ["audience_group"]

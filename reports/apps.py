@@ -12,7 +12,7 @@ class ReportsConfig(AppConfig):
         from courses.models import Course
 
         from .models import StatsRun
-        from .selectors import report_meta_forget
+        from .report_cache import report_meta_forget
 
         for model in (StatsRun, Course):
             for signal in (post_save, post_delete):

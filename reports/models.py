@@ -50,6 +50,8 @@ class LeafStat(StatCounts):
     audience_group = models.CharField(max_length=20)
 
     class Meta:
+        verbose_name = _("leaf stat")
+        verbose_name_plural = _("leaf stats")
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "course_key", "audience_group"], name="leafstat_cell"
@@ -76,6 +78,8 @@ class LeafShard(models.Model):
     certified = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("leaf shard")
+        verbose_name_plural = _("leaf shards")
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "course_key", "audience_group", "shard"], name="leafshard_cell"
@@ -90,7 +94,9 @@ class UnitStat(StatCounts):
     """A unit and everything below it, per course (0 = all) and audience group ("*" = all):
     what the officials' reports read."""
 
-    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="stats")
+    unit = models.ForeignKey(
+        "units.Unit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="stats"
+    )
     course_key = models.IntegerField(_("course"))
     audience_group = models.CharField(_("audience group"), max_length=20)
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
@@ -126,6 +132,8 @@ class DailyStat(models.Model):
     completed = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("daily stat")
+        verbose_name_plural = _("daily stats")
         constraints = [models.UniqueConstraint(fields=["unit", "day"], name="dailystat_cell")]
 
     def __str__(self) -> str:
@@ -148,20 +156,22 @@ class StatsRun(models.Model):
         DONE = "done", _("Finished")
         FAILED = "failed", _("Failed")
 
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    started_at = models.DateTimeField(default=timezone.now, db_index=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     # Set on a run that raised, or that the next run found unfinished: its process had died.
     failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
     # The last check that found nothing to change since this run (the figures' freshness).
     checked_at = models.DateTimeField(_("last checked at"), null=True, blank=True)
-    stale_rows = models.PositiveIntegerField(default=0)
-    cells_written = models.PositiveIntegerField(default=0)
+    stale_rows = models.PositiveIntegerField(_("stale rows"), default=0)
+    cells_written = models.PositiveIntegerField(_("cells written"), default=0)
     # Learners changed after this instant are reconciled by the next run.
-    users_seen_until = models.DateTimeField(null=True, blank=True)
-    courses_seen_until = models.DateTimeField(null=True, blank=True)
+    users_seen_until = models.DateTimeField(_("users seen until"), null=True, blank=True)
+    courses_seen_until = models.DateTimeField(_("courses seen until"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("stats run")
+        verbose_name_plural = _("stats runs")
         ordering = ["-started_at"]
         indexes = [
             # The latest finished run: read as every run starts and by every report page.
@@ -224,25 +234,36 @@ class ExportJob(models.Model):
         XLSX = "xlsx", "Excel (XLSX)"
 
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_exports"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester"),
+        on_delete=models.CASCADE,
+        related_name="report_exports",
     )
-    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
-    view = models.CharField(max_length=20, default="children")
-    params = models.JSONField(default=dict, blank=True)
-    file_format = models.CharField(max_length=10, choices=Format.choices)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    progress = models.PositiveSmallIntegerField(default=0)
-    file = models.FileField(upload_to="exports/%Y/%m/", blank=True, storage=private_storage)
-    error = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    unit = models.ForeignKey(
+        "units.Unit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+"
+    )
+    view = models.CharField(_("report table"), max_length=20, default="children")
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    file_format = models.CharField(_("file format"), max_length=10, choices=Format.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file = models.FileField(
+        _("file"), upload_to="exports/%Y/%m/", blank=True, storage=private_storage
+    )
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     # When the sweeper last sent the job again (the first message goes on commit).
     dispatched_at = models.DateTimeField(_("sent again at"), null=True, blank=True)
     # When a worker took the job (pending -> running); each take counts an attempt.
     claimed_at = models.DateTimeField(_("taken by a worker at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
         ordering = ["-created_at"]
         indexes = [
             # What the sweeper reads every minute: the jobs not finished yet.

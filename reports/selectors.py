@@ -1,27 +1,15 @@
 """Reads for the officials' report pages and exports: precomputed tables only, in a fixed
-number of queries whatever the number of child units or courses.
+number of queries whatever the number of child units or courses. Their display strings are
+made in `formatting.py`, their caching is in `report_cache.py`."""
 
-The page's figures are turned into display strings here, in one pass in Python (numbers grouped
-in the active language, links built from one reversed prefix): formatting each cell in the
-template (a filter, a `{% url %}` and attribute lookups per cell) cost ten times the queries."""
-
-import logging
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import FilteredRelation, Q
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import get_format
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString
-from django.utils.translation import get_language, ngettext
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AudienceGroup, User
 from accounts.selectors import role_root_unit, scoped_to
@@ -29,37 +17,14 @@ from courses.models import Course, CourseStatus
 from courses.sanitize import text_fold
 from units.models import ORGANISATION_KINDS, Unit, UnitKind
 
+from .formatting import ReportDisplay, filters_label, report_display
 from .models import ALL_COURSES, ALL_GROUPS, DailyStat, ExportJob, StatsRun, UnitStat
-
-logger = logging.getLogger(__name__)
 
 # The child table's orders; "-" puts the best first. Only ever set by the column links.
 SORTS = ("-rate", "rate", "name", "-completed", "completed", "-target_rate", "target_rate")
 DEFAULT_SORT = "-rate"
 TREND_DAYS = 90
 RECENT_EXPORTS = 5
-# The rendered report (all of the page but the reader's exports) is cached per root, unit,
-# filters, language, day and statistics run: a new run changes the key, so new figures show at
-# once. Bump the version when the fragment's markup changes, so a deploy never serves the old
-# markup. The timeout bounds how long the renderings of past runs stay in the cache, and how
-# long a renamed unit or course may keep its old name on a page when no run follows. The time
-# the figures were last checked changes without a new run: the fragment leaves a slot for it.
-BODY_CACHE_VERSION = 2
-BODY_FRESHNESS_SLOT = SafeString("<!--report-freshness-->")
-BODY_CACHE_SECONDS = 120
-DASH = "—"
-# What every report page reads first, the latest run and the course list, is kept in the cache
-# and forgotten whenever a run or a course is saved or deleted (`report_meta_forget`, connected
-# in apps.py). The timeout bounds the one race left: a page that read the database just before
-# another process committed a run, and stored what it read just after that run was forgotten.
-META_CACHE_KEY = "reports:meta:2"
-META_CACHE_SECONDS = 10
-# Every figure of a cell (counts, target): read from the model so a new figure is carried along.
-STAT_FIELDS = tuple(
-    f.attname
-    for f in UnitStat._meta.concrete_fields
-    if f.name not in ("id", "unit", "course_key", "audience_group", "computed_at")
-)
 # All the columns of a stats row, in the model's field order (the first one is the primary key).
 CELL_FIELDS = tuple(f.attname for f in UnitStat._meta.concrete_fields)
 
@@ -151,17 +116,6 @@ class TrendPoint:
     day: date
     completed: int
     cumulative: int
-
-
-@dataclass
-class ReportDisplay:
-    """Display strings of the page's figures. Rows and cells are dicts: the template language
-    finds a dict key at the first try, an attribute only after a failed subscript."""
-
-    children: list[dict]
-    total: dict
-    by_course: list[dict]
-    by_group: list[dict]
 
 
 @dataclass
@@ -370,51 +324,6 @@ class ReportMeta:
     checked_at: datetime | None = None
 
 
-def report_meta() -> ReportMeta:
-    """The latest finished run and the courses a report can be filtered by, from the cache when
-    there; read in this order, so figures read afterwards are at least as new as the run. A
-    cache that fails costs two queries, never the page."""
-    try:
-        meta = cache.get(META_CACHE_KEY)
-    except Exception:
-        logger.warning("report cache unavailable", exc_info=True)
-        meta = None
-    if isinstance(meta, ReportMeta):
-        return meta
-    run_id, computed_at, checked_at = figures_run()
-    meta = ReportMeta(
-        run_id=run_id, computed_at=computed_at, checked_at=checked_at, courses=report_courses()
-    )
-    try:
-        cache.set(META_CACHE_KEY, meta, META_CACHE_SECONDS)
-    except Exception:
-        logger.warning("report cache unavailable", exc_info=True)
-    return meta
-
-
-def report_meta_forget(**kwargs) -> None:
-    """A run or a course was saved or deleted, or a check confirmed the latest run: the next
-    page reads both again. Forgotten at once, and again when the transaction commits, so a
-    page that read the database in between cannot keep the old values."""
-
-    def forget():
-        try:
-            cache.delete(META_CACHE_KEY)
-        except Exception:
-            logger.warning("report cache unavailable", exc_info=True)
-
-    forget()
-    transaction.on_commit(forget, using=kwargs.get("using"))
-
-
-def filters_label(*, params: dict, courses: dict[int, str]) -> str:
-    """ "Course · audience group" of a saved export, as the page's filters would say it."""
-    course_id, group = params.get("course"), params.get("group") or ""
-    course = courses.get(course_id, "—") if course_id else _("All courses")
-    groups = dict(AudienceGroup.choices)
-    return f"{course} · {groups.get(group, _('All audience groups'))}"
-
-
 def export_waited(*, job: ExportJob, now: datetime | None = None) -> timedelta | None:
     """How long a job has waited for a worker to take it, once that is EXPORT_WAIT_NOTICE_S
     or more: the requester is told the server has not got to it yet, and for how long."""
@@ -423,16 +332,6 @@ def export_waited(*, job: ExportJob, now: datetime | None = None) -> timedelta |
     waited = (now or timezone.now()) - job.created_at
     notice = timedelta(seconds=settings.EXPORT_WAIT_NOTICE_S)
     return waited if waited >= notice else None
-
-
-def waited_text(waited: timedelta) -> str:
-    """ "waited 3 minutes", in whole minutes up to two hours, then in hours."""
-    minutes = int(waited.total_seconds() // 60)
-    if minutes < 120:
-        text = ngettext("waited %(count)d minute", "waited %(count)d minutes", minutes)
-        return text % {"count": minutes}
-    hours = minutes // 60
-    return ngettext("waited %(count)d hour", "waited %(count)d hours", hours) % {"count": hours}
 
 
 def recent_exports(*, user: User, unit: Unit, courses: dict[int, str]) -> list[ExportJob]:
@@ -454,115 +353,4 @@ def unit_report(*, root: Unit, unit: Unit, filters: ReportFilters, meta: ReportM
         computed_at=meta.computed_at,
         run_id=meta.run_id,
         checked_at=meta.checked_at,
-    )
-
-
-def report_body_key(*, report: UnitReport) -> str | None:
-    """The cache key of the page's rendered report, or None when no run has finished (figures
-    written outside the engine, as in tests and fresh installs, are never cached).
-
-    Everything the fragment depends on is in the key: the official's root (the breadcrumb
-    starts there), the unit, the filters, the language, the day (the trend ends today) and the
-    run. Officials of different scopes never share an entry. The run is named by its id and
-    the microsecond it finished: databases sharing one cache (development, tests) have runs
-    of the same id, never of the same id and instant."""
-    if report.run_id is None or report.computed_at is None:
-        return None
-    filters = report.filters
-    parts = (
-        "reports:body",
-        BODY_CACHE_VERSION,
-        report.root.pk,
-        report.unit.pk,
-        filters.course_key,
-        filters.group_key,
-        filters.sort,
-        get_language(),
-        report.today.isoformat(),
-        report.run_id,
-        report.computed_at.astimezone(UTC).strftime("%Y%m%d%H%M%S%f"),
-    )
-    return ":".join(str(part) for part in parts)
-
-
-# Display --------------------------------------------------------------------------------
-
-
-def count_text(value: int | None, thousands: str) -> str:
-    """A whole number grouped in thousands: 21500 -> "21.500" with thousands=".";
-    what `django.utils.numberformat.format(..., grouping=3, force_grouping=True)` gives."""
-    if value is None:
-        return DASH
-    return f"{value:,}".replace(",", thousands)
-
-
-def percent_text(value: float | None, decimal: str) -> str:
-    """A rate with one decimal: 75.9 -> "75,9%" with decimal=","; what `floatformat:1` gives
-    for the rates of UnitStat, already rounded to one decimal."""
-    if value is None:
-        return DASH
-    return f"{value:.1f}".replace(".", decimal) + "%"
-
-
-def separators() -> tuple[str, str]:
-    """The active language's thousands and decimal separators ("." and "," in Vietnamese)."""
-    return get_format("THOUSAND_SEPARATOR"), get_format("DECIMAL_SEPARATOR")
-
-
-def unit_url_parts() -> tuple[str, str]:
-    """The report URL of a unit is prefix + code + suffix: reversed once, not once per row."""
-    prefix, _placeholder, suffix = reverse("reports:unit", args=["0"]).rpartition("0")
-    return prefix, suffix
-
-
-def _cells_text(stat: UnitStat, thousands: str, decimal: str) -> dict[str, SafeString]:
-    """A stats row's figures as the tables show them. Made of digits, the (escaped) separators,
-    "%" and a dash, they are safe HTML: the template need not escape them again."""
-    return {
-        "learners": SafeString(count_text(stat.learners, thousands)),
-        "enrolled": SafeString(count_text(stat.enrolled, thousands)),
-        "started": SafeString(count_text(stat.started, thousands)),
-        "completed": SafeString(count_text(stat.completed, thousands)),
-        "rate": SafeString(percent_text(stat.completion_rate, decimal)),
-        "certified": SafeString(count_text(stat.certified, thousands)),
-        "target": SafeString(count_text(stat.target, thousands) if stat.target else DASH),
-        "target_rate": SafeString(percent_text(stat.target_rate, decimal)),
-    }
-
-
-def report_display(report: UnitReport) -> ReportDisplay:
-    """One pass over the figures: numbers formatted for the active language, links built from
-    one reversed prefix, kind labels translated once per kind. Names stay plain text, escaped
-    by the template."""
-    thousands, decimal = (conditional_escape(separator) for separator in separators())
-    prefix, suffix = unit_url_parts()
-    query = report.filters.query()
-    kinds: dict[str, str] = {}
-    children = []
-    for row in report.children:
-        if row.kind not in kinds:
-            kinds[row.kind] = str(row.kind_label)
-        cells = _cells_text(row.stat, thousands, decimal)
-        cells["rank"] = SafeString(DASH if row.rank is None else row.rank)
-        cells["href"] = f"{prefix}{quote(row.code, safe='')}{suffix}{query}"
-        cells["name"] = row.name
-        cells["kind"] = kinds[row.kind]
-        children.append(cells)
-
-    def breakdown(rows: list[BreakdownRow]) -> list[dict]:
-        return [
-            {
-                "label": row.label,
-                "enrolled": SafeString(count_text(row.stat.enrolled, thousands)),
-                "completed": SafeString(count_text(row.stat.completed, thousands)),
-                "rate": SafeString(percent_text(row.stat.completion_rate, decimal)),
-            }
-            for row in rows
-        ]
-
-    return ReportDisplay(
-        children=children,
-        total=_cells_text(report.summary, thousands, decimal),
-        by_course=breakdown(report.by_course),
-        by_group=breakdown(report.by_group),
     )

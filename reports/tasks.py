@@ -5,7 +5,7 @@ from celery import shared_task
 
 @shared_task(name="reports.stats_incremental", acks_late=True)
 def stats_incremental() -> int | None:
-    from .engine import stats_incremental as run
+    from .stats import stats_incremental as run
 
     result = run()
     return result.pk if result else None
@@ -13,14 +13,14 @@ def stats_incremental() -> int | None:
 
 @shared_task(name="reports.stats_full_rebuild", acks_late=True)
 def stats_full_rebuild() -> int:
-    from .engine import stats_full_rebuild as run
+    from .stats import stats_full_rebuild as run
 
     return run().pk
 
 
 @shared_task(name="reports.stats_runs_purge", acks_late=True)
 def stats_runs_purge() -> int:
-    from .runs import stats_runs_purge as run
+    from .stats.runs import stats_runs_purge as run
 
     return run()
 

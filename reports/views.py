@@ -1,11 +1,9 @@
 """Officials' report pages. Every view starts from the user's report root (their unit's subtree):
 a unit or export outside it is "not found", never shown, and that is checked before the method."""
 
-import logging
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -19,26 +17,20 @@ from audit.models import AuditAction
 from audit.services import audit_record
 
 from .exports import export_filename, export_job_create
+from .formatting import filters_label, waited_text
 from .forms import ExportForm, ReportFilterForm
 from .models import ExportJob
+from .report_cache import BODY_FRESHNESS_SLOT, report_body_cached, report_meta
 from .selectors import (
-    BODY_CACHE_SECONDS,
-    BODY_FRESHNESS_SLOT,
     DEFAULT_SORT,
     UnitReport,
     export_waited,
-    filters_label,
     recent_exports,
-    report_body_key,
     report_courses,
-    report_meta,
     report_root,
     report_unit,
     unit_report,
-    waited_text,
 )
-
-logger = logging.getLogger(__name__)
 
 SAFE_METHODS = ["GET", "HEAD"]
 
@@ -79,8 +71,9 @@ def _report_body(report: UnitReport) -> SafeString:
     there, with the time the figures were last checked, which changes without a new run.
     Only called once the unit is known to be in the official's scope."""
     freshness = render_to_string("reports/_report_freshness.html", {"report": report})
+    fragment = report_body_cached(report=report, render=_report_fragment)
     # Both parts were rendered, and escaped, by their templates.
-    return mark_safe(_report_fragment(report).replace(BODY_FRESHNESS_SLOT, freshness, 1))
+    return mark_safe(fragment.replace(BODY_FRESHNESS_SLOT, freshness, 1))
 
 
 def _report_fragment(report: UnitReport) -> str:
@@ -88,18 +81,7 @@ def _report_fragment(report: UnitReport) -> str:
 
     Rendered without the request, so nothing of the reader (CSRF token, name, exports) can
     enter the shared fragment, and from the validated filters rather than the raw query
-    string, so one key always holds the same HTML. A cache that fails costs the rendering,
-    never the page."""
-    key = report_body_key(report=report)
-    if key is not None:
-        try:
-            html = cache.get(key)
-        except Exception:
-            logger.warning("report cache unavailable", exc_info=True)
-            key = None
-        else:
-            if html is not None:
-                return html
+    string, so one key always holds the same HTML."""
     filters = report.filters
     form = ReportFilterForm(
         initial={
@@ -109,16 +91,10 @@ def _report_fragment(report: UnitReport) -> str:
         },
         courses=report.courses,
     )
-    html = render_to_string(
+    return render_to_string(
         "reports/_report_body.html",
         {"report": report, "form": form, "freshness_slot": BODY_FRESHNESS_SLOT},
     )
-    if key is not None:
-        try:
-            cache.set(key, str(html), BODY_CACHE_SECONDS)
-        except Exception:
-            logger.warning("report cache unavailable", exc_info=True)
-    return html
 
 
 def _bad_request(request, unit, form):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from ..certificates import certificate_pdf_render
+from ..certificate_pdf import certificate_pdf_render
 from ..models import Certificate
 
 # What the public page may show: exactly what is printed on the certificate, nothing more.

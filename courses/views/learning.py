@@ -9,13 +9,16 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from .. import errors, services
 from ..forms import QuizAnswersForm
 from ..models import QuizAttempt
+from ..rules import quiz_question_order
 from ..selectors import (
+    course_lesson_ids,
     course_outline,
     learner_dashboard,
     lesson_with_content,
     published_course,
     quiz_questions,
 )
+from .lesson_page import lesson_page_context
 
 
 def _course_or_404(slug):
@@ -91,15 +94,7 @@ def lesson_detail(request, slug, lesson_id):
     if state.locked:
         return _refusal(request, errors.LessonLocked(), course)
     lesson = lesson_with_content(course=course, lesson_id=lesson_id)
-    previous, following = outline.neighbours(lesson_id)
-    context = {
-        "course": course,
-        "outline": outline,
-        "lesson": lesson,
-        "state": state,
-        "previous": previous,
-        "following": following,
-    }
+    context = lesson_page_context(course=course, outline=outline, lesson=lesson, state=state)
     if lesson.is_quiz:
         context.update(_quiz_context(outline.enrollment, lesson, state))
     return render(request, "courses/lesson_detail.html", context)
@@ -112,7 +107,7 @@ def _quiz_context(enrollment, lesson, state, form=None):
     review = state.completed or exhausted
     next_number = len(attempts) + 1
     if not review:
-        questions = services.quiz_question_order(
+        questions = quiz_question_order(
             lesson=lesson, questions=questions, seed=f"{enrollment.pk}:{lesson.pk}:{next_number}"
         )
         form = form or QuizAnswersForm(questions=questions, initial={"attempt": next_number})
@@ -148,7 +143,7 @@ def _after_completion(request, course, enrollment, lesson):
     if enrollment.completed_at is not None:
         messages.success(request, _("Congratulations! You have completed the course."))
         return redirect("courses:course", slug=course.slug)
-    ordered_ids = services.course_lesson_ids(course_id=course.pk)
+    ordered_ids = course_lesson_ids(course_id=course.pk)
     index = ordered_ids.index(lesson.pk)
     if index + 1 < len(ordered_ids):
         return redirect(_lesson_url(course, ordered_ids[index + 1]))
@@ -168,15 +163,7 @@ def quiz_submit(request, slug, lesson_id):
         state = outline.state_of(lesson.pk)
         if outline.enrollment is None or not outline.enrollment.is_active:
             return _refusal(request, errors.NotEnrolled(), course)
-        previous, following = outline.neighbours(lesson.pk)
-        context = {
-            "course": course,
-            "outline": outline,
-            "lesson": lesson,
-            "state": state,
-            "previous": previous,
-            "following": following,
-        }
+        context = lesson_page_context(course=course, outline=outline, lesson=lesson, state=state)
         context.update(_quiz_context(outline.enrollment, lesson, state, form=form))
         return render(request, "courses/lesson_detail.html", context, status=400)
     try:

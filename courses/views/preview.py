@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 from ..models import Course
 from ..permissions import content_courses
 from ..selectors import course_outline, lesson_with_content, quiz_questions
+from .lesson_page import lesson_page_context
 
 
 def _previewable_course(request, course_id: int) -> Course:
@@ -44,14 +45,6 @@ def lesson_preview(request, course_id, lesson_id):
     if state is None:
         raise Http404
     lesson = lesson_with_content(course=course, lesson_id=lesson_id)
-    previous, following = outline.neighbours(lesson_id)
-    context = {
-        "course": course,
-        "outline": outline,
-        "lesson": lesson,
-        "state": state,
-        "previous": previous,
-        "following": following,
-        "questions": quiz_questions(lesson=lesson) if lesson.is_quiz else [],
-    }
+    context = lesson_page_context(course=course, outline=outline, lesson=lesson, state=state)
+    context["questions"] = quiz_questions(lesson=lesson) if lesson.is_quiz else []
     return render(request, "courses/preview_lesson.html", context)

@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Role
 from accounts.selectors import user_roles
-from reports.selectors import count_text
+from reports.formatting import count_text
 
 register = template.Library()
 

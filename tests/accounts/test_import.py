@@ -15,8 +15,12 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook
 
-from accounts.admin import PENDING_IMPORT_SESSION_KEY
-from accounts.imports import MAX_ROWS, cell_safe, learner_import
+from accounts.learner_files import (
+    MAX_ROWS,
+    PENDING_IMPORT_SESSION_KEY,
+    cell_safe,
+    learner_import,
+)
 from accounts.models import Role, UnitRole, User
 from tests.factories import UserFactory, sign_in
 from units.models import Unit
@@ -470,8 +474,9 @@ def test_cell_safe_neutralises_formula_starts():
 
 
 # Size --------------------------------------------------------------------------------------------
-def test_ten_thousand_rows(units, tmp_path):
-    """Measured, not asserted: the figure goes in the issue note."""
+def test_two_thousand_rows_are_all_imported(units):
+    """A file of many rows over every commune of the city, checked then imported whole; the
+    timings at 10,000 rows come from `manage.py bench_import`."""
     communes = list(
         Unit.objects.filter(parent__code="31", kind__in=["commune", "ward"]).values_list(
             "code", flat=True
@@ -487,17 +492,14 @@ def test_ten_thousand_rows(units, tmp_path):
             communes[n % len(communes)],
             "",
         ]
-        for n in range(10_000)
+        for n in range(2_000)
     ]
     content = csv_text(rows).encode("utf-8-sig")
     admin = content_admin_of("31")
-    started = time.monotonic()
     dry = learner_import(content=content, importer=admin, dry_run=True)
-    checked = time.monotonic() - started
+    assert dry.ok and dry.created == 0
+    assert not User.objects.filter(email__startswith="hoc.vien.").exists()
     report = learner_import(content=content, importer=admin, dry_run=False)
-    print(
-        f"\n10,000 rows: dry run {checked:.2f} s, import {report.elapsed:.2f} s "
-        f"({len(content) / 1e6:.1f} MB)"
-    )
-    assert dry.ok and report.created == 10_000
-    assert EmailAddress.objects.filter(email__startswith="hoc.vien.").count() == 10_000
+    assert report.ok and report.created == 2_000
+    assert User.objects.filter(email__startswith="hoc.vien.").count() == 2_000
+    assert EmailAddress.objects.filter(email__startswith="hoc.vien.").count() == 2_000

@@ -12,7 +12,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts import tasks
-from accounts.imports import learner_import
+from accounts.learner_files import learner_import
 from accounts.models import User
 from accounts.services import invitation_send
 from platform_app.tasks import ping

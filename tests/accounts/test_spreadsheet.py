@@ -23,9 +23,8 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook
 
-from accounts.imports import ImportRefused, learner_import
+from accounts.learner_files import ImportRefused, learner_import, xlsx_rows
 from accounts.models import Role, UnitRole, User
-from accounts.spreadsheet import xlsx_rows
 from tests.factories import UserFactory, sign_in
 from units.models import Unit
 
@@ -278,7 +277,7 @@ import json, os, resource, sys
 import django
 django.setup()
 from django.utils import translation
-from accounts.imports import ImportRefused, table_read
+from accounts.learner_files import ImportRefused, table_read
 translation.activate("en")
 for path in sys.argv[1:]:
     pid = os.fork()

@@ -168,7 +168,7 @@ def test_the_log_is_read_by_superusers_only_and_edited_by_nobody(superuser):
 
 
 def test_importing_learners_is_recorded_and_a_dry_run_is_not(superuser):
-    from accounts.imports import learner_import
+    from accounts.learner_files import learner_import
 
     content = (
         "Họ và tên,Email,Đối tượng,Mã đơn vị\n"

@@ -1,4 +1,7 @@
+import warnings
+
 import pytest
+from django.core.paginator import UnorderedObjectListWarning
 from django.urls import reverse
 
 from accounts.models import User
@@ -143,3 +146,18 @@ def test_lesson_body_is_sanitised_and_course_follows_the_module(superuser_client
     assert lesson.course == course
     course.refresh_from_db()
     assert "bai moi" in course.search_text
+
+
+@pytest.mark.parametrize("view", ["admin:autocomplete", "admin:courses_course_autocomplete"])
+@pytest.mark.parametrize(
+    ("model_name", "field_name"), [("assignment", "course"), ("certificate", "enrollment")]
+)
+def test_search_as_you_type_pages_through_an_ordered_list(
+    superuser_client, certificates, view, model_name, field_name
+):
+    query = {"app_label": "courses", "model_name": model_name, "field_name": field_name}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnorderedObjectListWarning)
+        response = superuser_client.get(reverse(view), {**query, "term": ""})
+
+    assert response.status_code == 200

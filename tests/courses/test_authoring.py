@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, UnitRole, User
-from courses import authoring
 from courses.models import (
     Assignment,
     Choice,
@@ -28,8 +27,9 @@ from courses.permissions import (
     CONTENT_ADMINS_GROUP,
     OFFICIALS_GROUP,
     content_courses,
-    roles_setup,
 )
+from courses.services import assignments
+from courses.services.roles import roles_setup
 from tests.courses.test_certificates import certificate_earn
 from tests.factories import UserFactory, course_build, sign_in
 from units.services import unit_create
@@ -178,7 +178,7 @@ def test_setup_roles_is_idempotent_and_enrols_role_holders(provinces, capsys):
     assert list(authors.user_set.all()) == [author]
     assert list(Group.objects.get(name=OFFICIALS_GROUP).user_set.all()) == [official]
     assert Group.objects.filter(name__in=[CONTENT_ADMINS_GROUP, OFFICIALS_GROUP]).count() == 2
-    assert "Content administrators: 27 permissions, 1 members" in capsys.readouterr().out
+    assert "Quản trị nội dung: 27 permissions, 1 members" in capsys.readouterr().out
 
 
 def test_non_staff_role_holder_is_not_an_author(provinces):
@@ -957,8 +957,8 @@ def test_assignments_create_is_all_or_nothing(provinces, hp_course):
     due = datetime.date(2030, 1, 1)
     Assignment.objects.create(course=second, unit=provinces.hai_phong, due_date=due)
 
-    with pytest.raises(authoring.ValidationError):
-        authoring.assignments_create(
+    with pytest.raises(assignments.ValidationError):
+        assignments.assignments_create(
             courses=[hp_course, second], unit=provinces.hai_phong, audience_group="", due_date=due
         )
 

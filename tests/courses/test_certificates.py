@@ -8,7 +8,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from courses import services
-from courses.certificates import certificate_pdf_render
+from courses.certificate_pdf import certificate_pdf_render
 from courses.models import (
     Certificate,
     CompetencyArea,

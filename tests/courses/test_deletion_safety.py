@@ -11,8 +11,8 @@ from django.urls import reverse
 from accounts.models import User
 from courses import services
 from courses.models import Certificate, Course, Enrollment, Lesson, LessonCompletion
-from reports.engine import stats_full_rebuild, stats_incremental
 from reports.models import ALL_COURSES, ALL_GROUPS, UnitStat
+from reports.stats import stats_full_rebuild, stats_incremental
 from tests.factories import PASSWORD, UserFactory, course_build, sign_in
 from tests.reports.recount import recount, stored
 
@@ -118,7 +118,7 @@ def test_the_figures_follow_a_removed_lesson_and_an_archive(units):
     assert cell.completed == 1
     assert stored() == recount()
 
-    from courses import authoring
+    from courses.services import authoring
 
     authoring.course_archive(course=course)
     stats_incremental()

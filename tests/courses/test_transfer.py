@@ -13,8 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from courses import transfer
 from courses.models import Course, CourseStatus, LessonKind, Question
+from courses.services import authoring, transfer
+from courses.services.transfer import limits
 from tests.courses import test_authoring as authoring_tests
 from tests.courses.test_authoring import client_for, course_owned, page, structure
 
@@ -270,7 +271,7 @@ def test_a_manifest_reference_outside_media_is_refused(hp_client, provinces, med
 
 
 def test_too_many_entries_are_refused(hp_client, provinces, media):
-    extra = {f"media/f{n}.txt": b"" for n in range(transfer.MAX_ENTRIES)}
+    extra = {f"media/f{n}.txt": b"" for n in range(limits.MAX_ENTRIES)}
 
     assert_refused(
         hp_client,
@@ -367,7 +368,7 @@ def test_a_cover_that_is_not_an_image_is_refused(hp_client, provinces, media):
 
 
 def test_an_oversized_archive_is_refused(provinces, media, monkeypatch):
-    monkeypatch.setattr(transfer, "MAX_ARCHIVE_BYTES", 100)
+    monkeypatch.setattr(limits, "MAX_ARCHIVE_BYTES", 100)
 
     with pytest.raises(transfer.TransferError, match="larger than"):
         transfer.course_import(upload=io.BytesIO(b"x" * 101), owner_unit=provinces.hai_phong)
@@ -381,7 +382,7 @@ def test_a_failure_while_writing_removes_the_stored_files(provinces, media, monk
     def broken(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(transfer.services, "course_search_text_refresh", broken)
+    monkeypatch.setattr(authoring, "course_search_text_refresh", broken)
 
     with pytest.raises(RuntimeError):
         transfer.course_import(upload=io.BytesIO(data), owner_unit=provinces.hai_phong)

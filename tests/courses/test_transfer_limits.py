@@ -10,8 +10,9 @@ import pytest
 from django.utils import translation
 from PIL import Image
 
-from courses import transfer
 from courses.models import Choice, Course, Lesson, Module, Question
+from courses.services import transfer
+from courses.services.transfer import limits
 from tests.courses import test_transfer as transfer_tests
 from tests.courses.test_authoring import client_for, page
 from tests.courses.test_transfer import import_, manifest_of, png_bytes, stored_files
@@ -96,7 +97,7 @@ def test_a_manifest_nested_100000_levels_deep_is_refused(hp_client, provinces, m
         data,
         provinces.hai_phong,
         media,
-        f"course.json is nested more than {transfer.MAX_DEPTH} levels deep.",
+        f"course.json is nested more than {limits.MAX_DEPTH} levels deep.",
     )
 
 
@@ -105,7 +106,7 @@ def test_deep_nesting_inside_a_valid_manifest_is_refused(provinces, media):
     text = text[:-1] + ', "extra": ' + '{"a": ' * 100_000 + "1" + "}" * 100_000 + "}"
 
     assert refusal(deflated(text), provinces.hai_phong) == [
-        f"course.json is nested more than {transfer.MAX_DEPTH} levels deep."
+        f"course.json is nested more than {limits.MAX_DEPTH} levels deep."
     ]
 
 
@@ -126,7 +127,7 @@ def test_an_unterminated_string_full_of_escaped_quotes_is_refused(provinces, med
 
 
 def test_a_depth_limit_set_too_high_still_answers_with_a_message(provinces, media, monkeypatch):
-    monkeypatch.setattr(transfer, "MAX_DEPTH", 1_000_000)
+    monkeypatch.setattr(limits, "MAX_DEPTH", 1_000_000)
 
     problems = refusal(deflated("[" * 100_000 + "]" * 100_000), provinces.hai_phong)
 
@@ -151,7 +152,7 @@ def test_20000_lessons_in_a_small_zip_are_refused_before_any_is_built(
         data,
         provinces.hai_phong,
         media,
-        f"The course has 20000 lessons; at most {transfer.MAX_LESSONS} are allowed.",
+        f"The course has 20000 lessons; at most {limits.MAX_LESSONS} are allowed.",
     )
 
 
@@ -165,7 +166,7 @@ def test_the_refusal_is_shown_in_vietnamese(hp_author, provinces, media, nothing
         deflated(manifest_of({"modules": modules})),
         provinces.hai_phong,
         media,
-        f"Khóa học có 3000 bài học, vượt quá giới hạn {transfer.MAX_LESSONS}.",
+        f"Khóa học có 3000 bài học, vượt quá giới hạn {limits.MAX_LESSONS}.",
     )
 
 
@@ -207,7 +208,7 @@ def test_the_refusal_is_shown_in_vietnamese(hp_author, provinces, media, nothing
 def test_each_count_over_its_limit_is_named(
     provinces, media, monkeypatch, nothing_built, limit, course, message
 ):
-    monkeypatch.setattr(transfer, limit, 2)
+    monkeypatch.setattr(limits, limit, 2)
 
     assert refusal(deflated(manifest_of(course)), provinces.hai_phong) == [message]
 
@@ -215,9 +216,9 @@ def test_each_count_over_its_limit_is_named(
 def test_every_exceeded_limit_of_a_level_is_reported_and_nothing_else(
     provinces, media, monkeypatch, nothing_built
 ):
-    monkeypatch.setattr(transfer, "MAX_QUESTIONS", 3)
-    monkeypatch.setattr(transfer, "MAX_QUESTIONS_PER_LESSON", 1)
-    monkeypatch.setattr(transfer, "ATTACHMENT_MAX_BYTES", 10)
+    monkeypatch.setattr(limits, "MAX_QUESTIONS", 3)
+    monkeypatch.setattr(limits, "MAX_QUESTIONS_PER_LESSON", 1)
+    monkeypatch.setattr(limits, "ATTACHMENT_MAX_BYTES", 10)
     first = {**quiz_of(2), "pass_mark": 101}
     second = {**quiz_of(2), "attachment": "media/courses/a.pdf"}
     course = {"modules": [{"title": "Chương", "lessons": [first, second]}]}
@@ -235,8 +236,8 @@ def test_every_exceeded_limit_of_a_level_is_reported_and_nothing_else(
 def test_a_level_over_its_limits_is_refused_without_looking_deeper(
     provinces, media, monkeypatch, nothing_built
 ):
-    monkeypatch.setattr(transfer, "MAX_MODULES", 1)
-    monkeypatch.setattr(transfer, "MAX_CHOICES_PER_QUESTION", 1)
+    monkeypatch.setattr(limits, "MAX_MODULES", 1)
+    monkeypatch.setattr(limits, "MAX_CHOICES_PER_QUESTION", 1)
     course = {"modules": [{"title": "Chương", "lessons": [quiz_of(1, choices=2)]}] * 2}
 
     assert refusal(deflated(manifest_of(course)), provinces.hai_phong) == [
@@ -245,7 +246,7 @@ def test_a_level_over_its_limits_is_refused_without_looking_deeper(
 
 
 def test_too_much_text_is_refused(provinces, media, monkeypatch, nothing_built):
-    monkeypatch.setattr(transfer, "MAX_TEXT_BYTES", 1000)
+    monkeypatch.setattr(limits, "MAX_TEXT_BYTES", 1000)
     manifest = manifest_of({"description": "a" * 5000})
 
     assert refusal(deflated(manifest), provinces.hai_phong) == [
@@ -255,7 +256,7 @@ def test_too_much_text_is_refused(provinces, media, monkeypatch, nothing_built):
 
 def test_a_course_at_the_limits_imports(provinces, media, monkeypatch):
     for limit in ("MAX_MODULES", "MAX_LESSONS", "MAX_QUESTIONS_PER_LESSON"):
-        monkeypatch.setattr(transfer, limit, 2)
+        monkeypatch.setattr(limits, limit, 2)
     course = {
         "modules": [
             {"title": "Chương 1", "lessons": [lesson_of()]},
@@ -322,7 +323,7 @@ def test_a_gigabyte_of_zeros_in_a_small_zip_is_refused(
 
 
 def test_a_video_over_its_limit_is_refused(provinces, media, monkeypatch):
-    monkeypatch.setattr(transfer, "VIDEO_MAX_BYTES", 1000)
+    monkeypatch.setattr(limits, "VIDEO_MAX_BYTES", 1000)
     manifest = manifest_of()
     manifest["course"]["modules"][0]["lessons"][0].update(
         kind="video", video_file="media/courses/bai.mp4"
@@ -388,7 +389,7 @@ def test_a_password_protected_member_is_refused(provinces, media):
 
 
 def test_the_unpacked_total_is_bounded(provinces, media, gigabyte_of_zeros, monkeypatch):
-    monkeypatch.setattr(transfer, "MAX_UNPACKED_BYTES", 2**29)
+    monkeypatch.setattr(limits, "MAX_UNPACKED_BYTES", 2**29)
 
     problems = refusal(with_manifest(gigabyte_of_zeros, manifest_of()), provinces.hai_phong)
 

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import AudienceGroup, Role
 from accounts.services import unit_role_grant
 from courses.models import Assignment, Course, CourseStatus, Lesson
-from courses.permissions import roles_setup
+from courses.services.roles import roles_setup
 from tests.e2e.conftest import DESKTOP, PHONE, screenshot
 from tests.e2e.journeys import log_in
 from tests.factories import PASSWORD, UserFactory, totp_enable

@@ -23,9 +23,9 @@ from django.db.migrations.loader import MigrationLoader
 
 from courses import services
 from courses.models import Certificate
-from reports.engine import stats_full_rebuild
 from reports.exports import export_build
 from reports.models import ExportJob, UnitStat
+from reports.stats import stats_full_rebuild
 from tests.factories import UserFactory, course_build
 from tests.reports import official_of
 from units.loader import units_load

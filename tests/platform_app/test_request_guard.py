@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from accounts.models import Role, User
 from accounts.services import unit_role_grant
+from platform_app.middleware import upload_limits
 from tests.accounts.test_signup import signup_data
 from tests.courses.test_authoring import author_create
 from tests.factories import UserFactory, sign_in
@@ -130,7 +131,7 @@ def test_names_typed_with_combining_marks_are_stored_composed(client, units):
 def test_a_body_over_the_pages_limit_is_refused_from_its_length(client, units, settings):
     author = author_create(unit=Unit.objects.get(code="31"), email="quantri@example.com")
     sign_in(client, author)
-    declared = settings.UPLOAD_MAX_BYTES_BY_VIEW["admin:courses_course_import"] + 1
+    declared = upload_limits()["admin:courses_course_import"] + 1
     response = client.post(
         reverse("admin:courses_course_import"),
         b"x" * 100,

@@ -60,3 +60,19 @@ def test_production_refuses_to_start_without_its_public_address():
     )
     assert result.returncode != 0
     assert "SITE_URL must be set" in result.stderr
+
+
+def test_the_load_testing_tools_are_not_installed_in_production():
+    command = "import django.apps as a; print(a.apps.is_installed('loadtest'))"
+    production = manage(
+        "shell",
+        "-c",
+        command,
+        DJANGO_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="hocvuso.example.vn",
+        SITE_URL="https://hocvuso.example.vn",
+    )
+    # The shell's own notice ("N objects imported automatically") comes first.
+    assert production.stdout.strip().splitlines()[-1] == "False", production.stderr
+    assert manage("shell", "-c", command).stdout.strip().splitlines()[-1] == "True"

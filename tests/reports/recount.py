@@ -25,13 +25,36 @@ def _ancestors():
 def recount() -> dict:
     ancestors = _ancestors()
     table = defaultdict(lambda: [0, 0, 0, 0, 0, 0, 0])
+    _count_learners(table, ancestors)
+    _count_enrollments(table, ancestors)
+    _count_targets(table, ancestors)
+    for (a, course_key, g), cell in table.items():
+        if course_key != ALL_COURSES:
+            cell[0] = table[(a, ALL_COURSES, g)][0] if (a, ALL_COURSES, g) in table else 0
+    return {key: tuple(value) for key, value in table.items()}
+
+
+def _cells(unit_id, ancestors, group, course_id=None):
+    """The keys a learner of `unit_id` and `group` counts in: every subtree they are in, their
+    group and all groups, the course (when given) and all courses."""
+    for a in ancestors[unit_id]:
+        for g in (group, ALL_GROUPS):
+            if course_id is None:
+                yield (a, ALL_COURSES, g)
+            else:
+                yield from ((a, course_id, g), (a, ALL_COURSES, g))
+
+
+def _count_learners(table, ancestors):
     for user in User.objects.filter(is_active=True):
         unit_id = user.workplace_unit_id or user.home_unit_id
         if unit_id is None:
             continue
-        for a in ancestors[unit_id]:
-            for g in (user.audience_group, ALL_GROUPS):
-                table[(a, ALL_COURSES, g)][0] += 1
+        for key in _cells(unit_id, ancestors, user.audience_group):
+            table[key][0] += 1
+
+
+def _count_enrollments(table, ancestors):
     for e in Enrollment.objects.filter(is_active=True, course__status="published").select_related(
         "user"
     ):
@@ -46,12 +69,13 @@ def recount() -> dict:
             int(e.certified),
         ]
         # Course cells count enrolments; the all-courses cell adds them up.
-        for a in ancestors[unit_id]:
-            for g in (user.audience_group, ALL_GROUPS):
-                for key in ((a, e.course_id, g), (a, ALL_COURSES, g)):
-                    for i, value in enumerate(flags, start=1):
-                        table[key][i] += value
-    # Targets: every (learner, course) pair an assignment covers, and whether it is completed.
+        for key in _cells(unit_id, ancestors, user.audience_group, e.course_id):
+            for i, value in enumerate(flags, start=1):
+                table[key][i] += value
+
+
+def _count_targets(table, ancestors):
+    """Every (learner, course) pair an assignment covers, and whether it is completed."""
     units = dict(Unit.objects.values_list("id", "path"))
     assignments = list(
         Assignment.objects.filter(course__status="published").values_list(
@@ -74,15 +98,9 @@ def recount() -> dict:
         }
         for course_id in courses:
             done = int((user.pk, course_id) in completed_pairs)
-            for a in ancestors[unit_id]:
-                for g in (user.audience_group, ALL_GROUPS):
-                    for key in ((a, course_id, g), (a, ALL_COURSES, g)):
-                        table[key][5] += 1
-                        table[key][6] += done
-    for (a, course_key, g), cell in table.items():
-        if course_key != ALL_COURSES:
-            cell[0] = table[(a, ALL_COURSES, g)][0] if (a, ALL_COURSES, g) in table else 0
-    return {key: tuple(value) for key, value in table.items()}
+            for key in _cells(unit_id, ancestors, user.audience_group, course_id):
+                table[key][5] += 1
+                table[key][6] += done
 
 
 def stored() -> dict:

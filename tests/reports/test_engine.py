@@ -6,9 +6,8 @@ from django.core.management import call_command
 from accounts.models import User
 from courses import services
 from courses.models import Certificate, CourseStatus, StaleCell
-from reports import engine
-from reports.engine import stats_full_rebuild, stats_incremental
 from reports.models import ALL_COURSES, ALL_GROUPS, DailyStat, UnitStat
+from reports.stats import leaves, stats_full_rebuild, stats_incremental
 from tests.factories import UserFactory, course_build, quiz_answers
 from tests.reports.recount import recount, recount_daily, stored, stored_daily
 from units.models import Unit
@@ -29,7 +28,7 @@ def recount_path(request, monkeypatch):
     """The two ways an incremental run recounts enrolments: a lookup per stale shard, or one
     scan of every shard once many are stale. Both must end in the same figures."""
     share = 0 if request.param == "every shard" else 10**9
-    monkeypatch.setattr(engine, "WHOLE_RECOUNT_SHARE", share)
+    monkeypatch.setattr(leaves, "WHOLE_RECOUNT_SHARE", share)
 
 
 def finish_course(user, course):

@@ -17,8 +17,8 @@ from courses.models import (
     Enrollment,
     StaleCell,
 )
-from reports import engine
 from reports.models import DailyStat, LeafShard, LeafStat, StatsRun, UnitStat
+from reports.stats import leaves
 from reports.tasks import stats_full_rebuild, stats_incremental
 from tests.factories import UserFactory, course_build, quiz_answers
 from tests.reports.recount import recount, recount_daily, stored, stored_daily
@@ -59,26 +59,8 @@ def _exact_watermarks(settings):
 
 def apply(op, learners, courses):
     kind = op[0]
-    if kind == "publish":
-        course = courses[op[1]]
-        course.status = CourseStatus.PUBLISHED if op[2] else CourseStatus.DRAFT
-        course.save()
-        return
-    if kind == "assign":
-        if not Assignment.objects.filter(
-            course=courses[op[1]], unit__code=op[2], audience_group=op[3]
-        ).exists():
-            services.assignment_create(
-                course=courses[op[1]],
-                unit=Unit.objects.get(code=op[2]),
-                audience_group=op[3],
-                due_date=datetime.date(2026, 12, 31),
-            )
-        return
-    if kind == "unassign":
-        assignment = Assignment.objects.filter(course=courses[op[1]]).first()
-        if assignment:
-            services.assignment_delete(assignment=assignment)
+    if kind in ("publish", "assign", "unassign"):
+        course_change(op, courses)
         return
     user = User.objects.get(pk=learners[op[1]])
     if kind == "move":
@@ -89,7 +71,32 @@ def apply(op, learners, courses):
         user.audience_group = op[2]
         user.save()
         return
-    course = Course.objects.get(pk=courses[op[2]].pk)
+    learning_change(op, user, Course.objects.get(pk=courses[op[2]].pk))
+
+
+def course_change(op, courses):
+    kind, course = op[0], courses[op[1]]
+    if kind == "publish":
+        course.status = CourseStatus.PUBLISHED if op[2] else CourseStatus.DRAFT
+        course.save()
+    elif kind == "assign":
+        if not Assignment.objects.filter(
+            course=course, unit__code=op[2], audience_group=op[3]
+        ).exists():
+            services.assignment_create(
+                course=course,
+                unit=Unit.objects.get(code=op[2]),
+                audience_group=op[3],
+                due_date=datetime.date(2026, 12, 31),
+            )
+    else:
+        assignment = Assignment.objects.filter(course=course).first()
+        if assignment:
+            services.assignment_delete(assignment=assignment)
+
+
+def learning_change(op, user, course):
+    kind = op[0]
     lessons = list(course.lessons.order_by("module__position", "position"))
     enrollment = Enrollment.objects.filter(user=user, course=course).first()
     try:
@@ -130,7 +137,7 @@ def reset_history():
 def recount_path(request, monkeypatch):
     """Both ways an incremental run recounts enrolments (the worker runs in this process)."""
     share = 0 if request.param == "every shard" else 10**9
-    monkeypatch.setattr(engine, "WHOLE_RECOUNT_SHARE", share)
+    monkeypatch.setattr(leaves, "WHOLE_RECOUNT_SHARE", share)
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ def test_an_export_whose_message_was_lost_is_built_once_the_worker_is_back(
 ):
     official = official_of(HAI_PHONG)
     sign_in(client, official)
-    queue = app.conf.task_default_queue
+    queue = app.amqp.router.route({}, tasks.export_build.name)["queue"].name  # "exports"
     stopped = app.control.cancel_consumer(
         queue, destination=[celery_worker.hostname], reply=True, timeout=5
     )

@@ -3,8 +3,6 @@ failed, a run history that stays small, and a report cache that survives checks 
 nothing. Fault tests run real processes (`rebuild_stats`, a Celery worker) on the test database.
 """
 
-import io
-import json
 import os
 import re
 import signal
@@ -26,11 +24,11 @@ from django.utils import timezone
 
 from courses import services
 from platform_app.celery import app
-from reports import engine, runs, tasks
-from reports.engine import stats_incremental
+from reports import tasks
 from reports.models import StatsRun
-from reports.runs import engine_lock
-from reports.selectors import report_body_key
+from reports.report_cache import report_body_key
+from reports.stats import engine, runs, stats_incremental
+from reports.stats.runs import engine_lock
 from tests.factories import UserFactory, course_build, sign_in
 from tests.reports.recount import recount, stored
 from units.models import Unit
@@ -214,7 +212,7 @@ def test_a_rebuild_stats_killed_midway_frees_the_lock_at_once_and_shows_as_faile
 @pytest.mark.celery
 def test_a_worker_killed_during_a_rebuild_does_not_stop_the_next_run(celery_worker, units_tx):
     learners_enrolled()
-    queue = app.conf.task_default_queue
+    queue = app.amqp.router.route({}, tasks.stats_full_rebuild.name)["queue"].name  # "stats"
     # Only the worker process under test takes the rebuild.
     assert app.control.cancel_consumer(
         queue, destination=[celery_worker.hostname], reply=True, timeout=5
@@ -363,13 +361,3 @@ def test_the_purge_keeps_full_rebuilds_the_latest_run_and_recent_ones(celery_wor
     kept = set(StatsRun.objects.values_list("pk", flat=True))
     assert kept == {old_full.pk, old_failed.pk, latest.pk, recent_failed.pk}
     assert old_incremental.pk not in kept and old_dead.pk not in kept
-
-
-def test_bench_runs_measures_the_start_up_on_many_runs_and_leaves_none(units):
-    StatsRun.objects.create(kind="full", finished_at=timezone.now())
-    out = io.StringIO()
-    call_command("bench_runs", "--rows", "5000", "--repeat", "5", "--json", stdout=out)
-    figures = json.loads(out.getvalue())
-    assert figures["rows"] == 5000
-    assert figures["start_up_ms"] > 0 and figures["start_up_queries"] >= 2
-    assert StatsRun.objects.count() == 1

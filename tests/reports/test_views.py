@@ -13,8 +13,9 @@ from django.utils import timezone, translation
 from django.utils.numberformat import format as number_format
 
 from accounts.models import UnitRole
+from reports.formatting import count_text, percent_text, separators
 from reports.models import DailyStat, StatsRun, UnitStat
-from reports.selectors import count_text, percent_text, report_body_key, separators
+from reports.report_cache import report_body_key
 from tests.factories import UserFactory, course_build, sign_in
 from units.models import Unit
 from units.services import unit_create
@@ -487,8 +488,7 @@ def test_the_page_is_served_when_the_cache_fails(client, official, monkeypatch):
 
     stat_create(HAI_PHONG, learners=4242, enrolled=10, completed=5)
     run_finish()
-    monkeypatch.setattr("reports.views.cache", BrokenCache())
-    monkeypatch.setattr("reports.selectors.cache", BrokenCache())
+    monkeypatch.setattr("reports.report_cache.cache", BrokenCache())
     sign_in(client, official)
     response = client.get(page(HAI_PHONG))
     assert response.status_code == 200 and "4.242" in response.content.decode()

@@ -42,8 +42,8 @@ from courses.models import (
     Question,
     QuizAttempt,
 )
-from courses.permissions import roles_setup
 from courses.services import course_search_text_refresh, enrollment_create
+from courses.services.roles import roles_setup
 from reports.models import DailyStat, ExportJob, StatsRun, UnitStat
 from tests.courses.test_authoring import author_create
 from tests.factories import UserFactory, course_build, totp_enable

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from accounts.imports import learner_import
+from accounts.learner_files import learner_import
 from accounts.models import User
 
 

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.demo import demo_accounts_create
 from courses.demo import demo_curriculum_load
-from courses.permissions import roles_setup
+from courses.services.roles import roles_setup
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from courses.permissions import roles_setup
+from courses.services.roles import roles_setup
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.engine import EngineBusy, stats_full_rebuild, stats_incremental
+from reports.stats import EngineBusy, stats_full_rebuild, stats_incremental
 
 
 class Command(BaseCommand):
