@@ -146,7 +146,7 @@ if REDIS_URL:
             "OPTIONS": {"PRIMARY": "redis", "FALLBACK": "database"},
         },
         "redis": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "platform_app.cache.ReusedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "bdhvs"),
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},

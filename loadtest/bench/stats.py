@@ -40,9 +40,7 @@ def bench_stats(
         "debug": settings.DEBUG,
         "load_average_before": _load_average(),
     }
-    figures.update(
-        _data_set(enrollments=enrollments, seed=seed, reuse=reuse, say=say, notes=notes)
-    )
+    figures.update(_data_set(enrollments=enrollments, seed=seed, reuse=reuse, say=say, notes=notes))
     say("full rebuild and SQL floor, alternately (best of 3 each, after a warm-up)")
     figures.update(_rebuild_against_floor())
     say("1,000 learner changes through courses.services")

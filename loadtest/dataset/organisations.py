@@ -99,4 +99,3 @@ def organisations_create(rng: random.Random, city: Unit, communes: list[Unit]) -
     for unit in units:
         unit.full_clean()
     return Unit.objects.bulk_create(units)
-

@@ -68,4 +68,3 @@ def full_name(rng: random.Random, family: Picker) -> str:
         given = rng.choice(GIVEN_NAMES[sex])
     parts.append(given)
     return " ".join(parts)
-

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from courses.models import Certificate, Enrollment, LessonCompletion, QuizAttempt, StaleCell
-from tests.factories import UserFactory, course_build, quiz_answers, sign_in
+from tests.accounts.factories import UserFactory, sign_in
+from tests.courses.factories import course_build, quiz_answers
 
 pytestmark = pytest.mark.django_db
 

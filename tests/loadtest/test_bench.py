@@ -93,16 +93,29 @@ def test_bench_report_times_the_page_and_rolls_back_its_runs(units):
     assert report_cache.report_body_key is report_body_key  # --uncached is undone on return
 
 
-def test_bench_pages_measures_the_learner_pages_and_rolls_back(units):
+@pytest.mark.django_db(transaction=True)
+def test_bench_pages_measures_cpu_queries_and_throughput_against_a_minimal_page(units_tx):
+    """As run for the figures: the pages through Django's handler, then a real gunicorn."""
     demo_curriculum_load()
     out = io.StringIO()
-    call_command("bench_pages", "--repeat", "2", stdout=out)
+    call_command(
+        "bench_pages", "--requests", "5", "--rounds", "1", "--seconds", "1", "--json", stdout=out
+    )
     figures = json.loads(out.getvalue())
-    for page in ("course_page", "lesson_page", "catalogue_search"):
-        assert figures[page]["status"] == 200 and figures[page]["queries"] > 0
-    assert figures["lesson_complete"]["queries"] > 0
-    assert not User.objects.filter(email="bench@example.invalid").exists()
-    assert not Enrollment.objects.exists()
+    assert (figures["minimal_queries"], figures["lesson_queries"], figures["course_queries"]) == (
+        1,
+        2,
+        2,
+    )
+    for page in ("minimal", "course", "lesson", "catalogue", "my_learning"):
+        assert figures[f"{page}_cpu_ms"] > 0
+    assert figures["lesson_rps"] > 0 and figures["minimal_rps"] > 0
+    assert figures["lesson_over_minimal"] == round(
+        figures["lesson_rps"] / figures["minimal_rps"], 2
+    )
+    # The completion it measured was undone; the benchmark learner is enrolled, nothing more.
+    enrollment = Enrollment.objects.get(user__email="bench.learner@example.invalid")
+    assert enrollment.completed_lessons == 0 and not enrollment.completions.exists()
 
 
 def test_bench_import_times_the_check_and_the_import_and_rolls_back(units):

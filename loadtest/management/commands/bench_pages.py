@@ -1,78 +1,69 @@
-"""Prints queries, time and weight of the learner's pages on the loaded demo curriculum."""
+"""Server CPU and queries of each learner page, and the lesson page's throughput from gunicorn
+against a minimal page (`python manage.py bench_pages --json`)."""
 
-import json
-import re
 import time
-from pathlib import Path
 
-from django.contrib.staticfiles import finders
 from django.core.management.base import BaseCommand
-from django.test import Client
-from django.urls import reverse
+from django.test import override_settings
 
-from accounts.models import User
-from courses.models import Course, CourseStatus
-from loadtest.measure import QueryCounter, rolled_back
-from units.models import Unit
+from loadtest.bench.learner_pages import (
+    benchmark_learner,
+    learner_urls,
+    page_cost,
+    session_cookie,
+    throughput,
+)
+from loadtest.measure import (
+    QueryCounter,
+    add_json_option,
+    figures_write,
+    rolled_back,
+    signed_in_client,
+)
 
 
 class Command(BaseCommand):
-    help = "Measure the course page, lesson page and lesson completion (all changes rolled back)."
+    help = (
+        "CPU ms and queries per learner page over --requests requests through Django's handler, "
+        "then the lesson page's requests per second from gunicorn against a minimal page."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--repeat", type=int, default=20)
+        parser.add_argument("--requests", type=int, default=200)
+        parser.add_argument("--rounds", type=int, default=3, help="throughput rounds")
+        parser.add_argument("--seconds", type=float, default=5.0, help="per throughput round")
+        parser.add_argument("--no-throughput", action="store_true")
+        add_json_option(parser)
 
-    def handle(self, *args, repeat, **options):
-        with rolled_back():
-            figures = self._measure(repeat)
-        self.stdout.write(json.dumps(figures, indent=2))
+    def handle(self, *args, requests, rounds, seconds, no_throughput, as_json, **options):
+        learner = benchmark_learner()
+        urls = learner_urls(learner)
+        complete_url = urls.pop("complete")
+        figures = {"requests_per_page": requests}
+        with override_settings(ROOT_URLCONF="loadtest.urls"):
+            client = signed_in_client(learner)
+            for name, url in urls.items():
+                cost = page_cost(client, url, requests)
+                if cost.status != 200:
+                    raise SystemExit(f"{name} ({url}) answered {cost.status}")
+                figures[f"{name}_cpu_ms"] = cost.cpu_ms
+                figures[f"{name}_queries"] = cost.queries
+                figures[f"{name}_html_bytes"] = cost.html_bytes
+            figures.update(self._completion(client, complete_url))
+        if not no_throughput:
+            cookie = session_cookie(learner)
+            figures.update(throughput(urls, cookie, rounds=rounds, seconds=seconds))
+        figures_write(self.stdout, figures, as_json=as_json)
 
-    def _measure(self, repeat):
-        course = Course.objects.filter(status=CourseStatus.PUBLISHED).order_by("pk").first()
-        learner = User.objects.create_user(
-            email="bench@example.invalid",
-            password=None,
-            full_name="Bench",
-            home_unit=Unit.objects.filter(kind="ward").first(),
-            audience_group="citizen",
-        )
-        client = Client(HTTP_HOST="127.0.0.1")
-        client.force_login(learner)
-        client.post(reverse("courses:enroll", args=[course.slug]))
-        first = course.lessons.order_by("module__position", "position").first()
-        figures = {"course": course.slug}
-        for name, url in (
-            ("course_page", reverse("courses:course", args=[course.slug])),
-            ("lesson_page", reverse("courses:lesson", args=[course.slug, first.pk])),
-            ("catalogue_search", reverse("courses:catalogue") + "?q=an+toan"),
-        ):
-            figures[name] = self._page(client, url, repeat)
-        url = reverse("courses:lesson_complete", args=[course.slug, first.pk])
-        with QueryCounter() as queries:
-            started = time.perf_counter()
-            client.post(url)
-            elapsed = time.perf_counter() - started
-        figures["lesson_complete"] = {"queries": queries.count, "ms": round(elapsed * 1000, 1)}
-        return figures
-
-    def _page(self, client, url, repeat):
-        with QueryCounter() as queries:
-            response = client.get(url)
-        timings = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            client.get(url)
-            timings.append(time.perf_counter() - started)
-        timings.sort()
-        html = response.content
-        assets = 0
-        for asset in re.findall(rb'(?:href|src)="/static/([^"]+)"', html):
-            found = finders.find(asset.decode())
-            assets += Path(found).stat().st_size if found else 0
+    def _completion(self, client, url: str) -> dict:
+        """Completing the first lesson, undone afterwards."""
+        with rolled_back(), QueryCounter() as queries:
+            started = time.process_time()
+            response = client.post(url)
+            cpu = time.process_time() - started
+        if response.status_code != 302:
+            raise SystemExit(f"completing a lesson answered {response.status_code}")
         return {
-            "status": response.status_code,
-            "queries": queries.count,
-            "median_ms": round(timings[len(timings) // 2] * 1000, 1),
-            "html_bytes": len(html),
-            "html_css_js_bytes": len(html) + assets,
+            "lesson_complete_cpu_ms": round(cpu * 1000, 2),
+            "lesson_complete_queries": queries.count,
         }
