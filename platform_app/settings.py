@@ -192,7 +192,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # One queue per kind of work, so 10,000 invitation emails never delay statistics or exports. A
 # worker started without -Q takes every queue (development, tests); in production each queue
 # has workers of its own (docker-compose.yml).
-CELERY_TASK_QUEUES = [Queue(name) for name in ("celery", "stats", "exports", "email")]
+CELERY_TASK_QUEUES = [Queue(q, routing_key=q) for q in ("celery", "stats", "exports", "email")]
 CELERY_TASK_ROUTES = {
     "reports.stats_*": {"queue": "stats"},
     "reports.export*": {"queue": "exports"},

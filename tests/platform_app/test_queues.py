@@ -25,7 +25,14 @@ from reports import tasks as report_tasks
 def test_each_task_goes_to_its_queue(task, queue):
     route = app.amqp.router.route({}, task.name)
     assert route["queue"].name == queue
+    # Bound by its own key: a message for one queue is never copied into the others.
+    assert route["queue"].routing_key == queue
 
 
 def test_a_worker_without_queues_named_takes_every_queue():
     assert {q.name for q in app.conf.task_queues} == {"celery", "stats", "exports", "email"}
+
+
+def test_no_two_queues_share_a_routing_key():
+    keys = [(q.exchange.name, q.routing_key) for q in app.amqp.queues.values()]
+    assert len(keys) == len(set(keys))
