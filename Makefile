@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
 
-.PHONY: run test install lint audit migrate demo worker beat web lock messages clean
+.PHONY: run test install lint audit migrate demo worker beat web lock messages clean bench-load
 
 $(STAMP): requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ audit: install
 
 test: lint audit
 	$(PY) -m pytest
+
+# Simulated learners and officials against gunicorn, a worker and beat (locust, loopback only).
+USERS ?= 200
+MINUTES ?= 3
+bench-load: demo
+	$(PY) manage.py bench_load --users $(USERS) --minutes $(MINUTES)
 
 # Maintainers: refresh the lock files after editing pyproject.toml (needs `uv`).
 lock:

@@ -28,6 +28,11 @@ class SignupView(AllauthSignupView):
             return self.render_to_response(self.get_context_data(form=form))
         return super().post(request, *args, **kwargs)
 
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400  # refused input says so, as every form of the site does
+        return response
+
 
 @login_required
 def profile_edit(request):

@@ -2,6 +2,16 @@ import pytest
 
 from units.loader import units_load
 
+# The helper modules whose asserts check a page or a file: failures show the values compared,
+# as a test's own asserts do.
+pytest.register_assert_rewrite(
+    "tests.accounts.learner_files",
+    "tests.courses.archives",
+    "tests.courses.authoring",
+    "tests.platform_app.admin_walk",
+    "tests.faults",
+)
+
 
 @pytest.fixture
 def units(db):

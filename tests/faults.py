@@ -4,7 +4,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
+
+from tests.waiting import wait_until
 
 
 def free_port() -> int:
@@ -42,11 +43,12 @@ class PrivateRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while not self.answers():
+
+        def answering() -> bool:
             assert self.process.poll() is None, "redis-server exited at start"
-            assert time.monotonic() < deadline, "redis-server did not answer within 10 s"
-            time.sleep(0.05)
+            return self.answers()
+
+        wait_until(answering, timeout=10, message="redis-server did not answer within 10 s")
 
     def stop(self) -> None:
         """Gone at once, as a crashed server is: no clean shutdown."""

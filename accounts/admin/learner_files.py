@@ -108,7 +108,9 @@ class LearnerFilesAdminMixin:
             if form.is_valid():
                 return self._import_check(request, context, form.cleaned_data["file"])
         context["form"] = form
-        return TemplateResponse(request, IMPORT_TEMPLATE, context)
+        return TemplateResponse(
+            request, IMPORT_TEMPLATE, context, status=400 if form.errors else 200
+        )
 
     def _import_check(self, request, context, upload):
         """The dry run of an uploaded file, kept for the confirmation if every row is right."""
@@ -118,7 +120,8 @@ class LearnerFilesAdminMixin:
         if report.ok:
             pending_upload_keep(session=request.session, content=content, name=upload.name)
         context.update(report=report, filename=upload.name, form=LearnerImportForm())
-        return TemplateResponse(request, IMPORT_TEMPLATE, context)
+        # A file with errors is shown with them, as refused input (400).
+        return TemplateResponse(request, IMPORT_TEMPLATE, context, status=200 if report.ok else 400)
 
     def _import_confirm(self, request, context):
         content, name = pending_upload_take(session=request.session)
@@ -137,4 +140,4 @@ class LearnerFilesAdminMixin:
             self.message_user(request, IMPORTED % {"count": report.created}, messages.SUCCESS)
             return redirect(reverse("admin:accounts_user_changelist"))
         context.update(report=report, filename=name, form=LearnerImportForm())
-        return TemplateResponse(request, IMPORT_TEMPLATE, context)
+        return TemplateResponse(request, IMPORT_TEMPLATE, context, status=400)

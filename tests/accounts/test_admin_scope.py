@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role, UnitRole, User
-from tests.courses.test_authoring import author_create
-from tests.factories import PASSWORD, UserFactory, sign_in
+from tests.accounts.factories import PASSWORD, UserFactory, sign_in
+from tests.courses.factories import author_create
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db

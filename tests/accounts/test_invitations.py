@@ -3,7 +3,6 @@
 import csv
 import io
 import re
-import time
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -16,6 +15,7 @@ from accounts.learner_files import learner_import
 from accounts.models import User
 from accounts.services import invitation_send
 from platform_app.tasks import ping
+from tests.waiting import wait_until
 
 PASSWORD = "Hoc-tap-so-2025!"
 ROWS = [
@@ -34,10 +34,11 @@ def learners_file() -> bytes:
 
 
 def wait_for_outbox(count: int, *, timeout: float = 30) -> list:
-    deadline = time.monotonic() + timeout
-    while len(mail.outbox) < count:
-        assert time.monotonic() < deadline, f"{len(mail.outbox)} of {count} emails in {timeout} s"
-        time.sleep(0.1)
+    wait_until(
+        lambda: len(mail.outbox) >= count,
+        timeout=timeout,
+        message=lambda: f"{len(mail.outbox)} of {count} emails in {timeout} s",
+    )
     return mail.outbox
 
 

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from tests.factories import PASSWORD, UserFactory
+from tests.accounts.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +130,7 @@ def test_a_class_of_sixty_behind_one_address_logs_in_typos_and_all(units):
 
 
 def test_sign_up_answers_alike_for_a_known_and_an_unknown_address(client, units, mailoutbox):
-    from tests.accounts.test_signup import signup_data
+    from tests.accounts.factories import signup_data
 
     UserFactory(email="an.tran@example.com", full_name="Trần Văn An")
     known = client.post(reverse("account_signup"), signup_data(email="AN.TRAN@example.com"))

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from accounts.services import unit_role_grant
-from tests.factories import PASSWORD, UserFactory
+from tests.accounts.factories import PASSWORD, UserFactory
 from units.models import Unit
 
 # Real commits: the activation marks the session when its transaction commits.

@@ -11,9 +11,8 @@ from accounts.models import Role, UnitRole, User
 from audit.models import AuditAction, AuditEvent
 from courses.models import Certificate
 from reports.models import ExportJob
-from tests.courses.test_authoring import author_create
-from tests.courses.test_certificates import certificate_earn, course_create
-from tests.factories import UserFactory, course_build, sign_in
+from tests.accounts.factories import UserFactory, sign_in
+from tests.courses.factories import author_create, certificate_earn, course_build, course_create
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from accounts.models import User
 from courses.models import Certificate, Lesson, LessonKind, StaleCell
-from tests.courses.test_certificates import certificate_earn, course_create
-from tests.factories import UserFactory, sign_in
+from tests.accounts.factories import UserFactory, sign_in
+from tests.courses.factories import certificate_earn, course_create
 
 
 @pytest.fixture

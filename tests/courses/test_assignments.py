@@ -10,7 +10,8 @@ from django.utils import timezone
 from courses import services
 from courses.models import AssignmentReminder
 from courses.tasks import assignment_reminders_send
-from tests.factories import UserFactory, course_build, sign_in
+from tests.accounts.factories import UserFactory, sign_in
+from tests.courses.factories import course_build
 from units.models import Unit
 
 

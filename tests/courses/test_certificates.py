@@ -11,47 +11,12 @@ from courses import services
 from courses.certificate_pdf import certificate_pdf_render
 from courses.models import (
     Certificate,
-    CompetencyArea,
     Course,
-    CourseStatus,
-    Lesson,
-    LessonKind,
-    Module,
 )
-from tests.factories import UserFactory, sign_in
-from units.models import Unit
+from tests.accounts.factories import UserFactory, sign_in
+from tests.courses.factories import CERTIFICATE_COURSE_TITLE, certificate_earn, course_create
 
 LEARNER_NAME = "Nguyễn Thị Hồng Nhung"
-COURSE_TITLE = "An toàn trên không gian mạng"
-
-
-def course_create(*, title: str = COURSE_TITLE, slug: str = "an-toan-khong-gian-mang") -> Course:
-    course = Course.objects.create(
-        title=title,
-        slug=slug,
-        summary="Nhận biết lừa đảo trực tuyến.",
-        competency_area=CompetencyArea.SAFETY,
-        status=CourseStatus.PUBLISHED,
-        owner_unit=Unit.objects.get(code="31"),
-    )
-    module = Module.objects.create(course=course, title="Chương 1", position=1)
-    for position, lesson_title in enumerate(["Nhận biết lừa đảo", "Mật khẩu mạnh"], start=1):
-        Lesson.objects.create(
-            module=module,
-            course=course,
-            title=lesson_title,
-            kind=LessonKind.READING,
-            position=position,
-        )
-    return course
-
-
-def certificate_earn(*, user, course: Course) -> Certificate:
-    """Enrol and complete every lesson: the certificate comes from the real code path."""
-    services.enrollment_create(user=user, course=course)
-    for lesson in course.lessons.order_by("position"):
-        services.lesson_complete(user=user, lesson=lesson)
-    return Certificate.objects.get(enrollment__user=user, enrollment__course=course)
 
 
 @pytest.fixture
@@ -93,7 +58,7 @@ def test_pdf_shows_the_learner_course_code_and_verify_address(client, learner, c
     assert float(box.width) == pytest.approx(842, abs=1)
     assert float(box.height) == pytest.approx(595, abs=1)
     assert LEARNER_NAME in text
-    assert COURSE_TITLE in text
+    assert CERTIFICATE_COURSE_TITLE in text
     assert certificate.code in text
     assert local_date(certificate.issued_at) in text
     assert f"http://testserver/verify/{certificate.code}" in text
@@ -122,7 +87,7 @@ def test_pdf_prints_the_snapshot_not_the_live_names(client, learner, certificate
 
     _, text = pdf_text(response.content)
     assert LEARNER_NAME in text
-    assert COURSE_TITLE in text
+    assert CERTIFICATE_COURSE_TITLE in text
     assert "Tên Đã Đổi" not in text
     assert "Tiêu đề mới" not in text
 
@@ -191,7 +156,7 @@ def test_verify_shows_the_certificate_in_the_default_language(client, certificat
     assert response.status_code == 200
     page = response.content.decode()
     assert LEARNER_NAME in page
-    assert COURSE_TITLE in page
+    assert CERTIFICATE_COURSE_TITLE in page
     assert certificate.code in page
     assert local_date(certificate.issued_at) in page
     assert '<meta name="robots" content="noindex">' in page

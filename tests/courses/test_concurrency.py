@@ -8,12 +8,15 @@ from django.test import Client
 from django.urls import reverse
 
 from courses.models import LessonCompletion, QuizAttempt
-from tests.factories import UserFactory, course_build, quiz_answers, sign_in
+from tests.accounts.factories import UserFactory, sign_in
+from tests.courses.factories import course_build, quiz_answers
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="row locks are exercised on PostgreSQL"
+        connection.vendor != "postgresql",
+        reason="PostgreSQL only: the enrolment's row lock (SELECT ... FOR UPDATE) makes the "
+        "second request wait, and SQLite has no row locks",
     ),
 ]
 
@@ -39,6 +42,8 @@ def fire_together(learner, url, data, times=2):
         thread.start()
     for thread in threads:
         thread.join(30)
+        assert not thread.is_alive(), "a request was still waiting after 30 s (a lock never freed?)"
+    assert len(statuses) == times, f"{times - len(statuses)} of {times} requests raised"
     return sorted(statuses)
 
 

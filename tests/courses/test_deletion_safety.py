@@ -13,7 +13,8 @@ from courses import services
 from courses.models import Certificate, Course, Enrollment, Lesson, LessonCompletion
 from reports.models import ALL_COURSES, ALL_GROUPS, UnitStat
 from reports.stats import stats_full_rebuild, stats_incremental
-from tests.factories import PASSWORD, UserFactory, course_build, sign_in
+from tests.accounts.factories import PASSWORD, UserFactory, sign_in
+from tests.courses.factories import course_build
 from tests.reports.recount import recount, stored
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from courses.models import Lesson, LessonKind
-from tests.courses.test_authoring import lesson_data
+from tests.courses.authoring import lesson_data
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pyotp
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from tests.factories import totp_secret_for
+from tests.accounts.factories import totp_secret_for
 
 
 def sign_up_and_log_in(page: Page, *, full_name: str, email: str, password: str) -> None:
@@ -35,7 +35,7 @@ def sign_up_and_log_in(page: Page, *, full_name: str, email: str, password: str)
 
 def log_in(page: Page, *, email: str, password: str) -> None:
     """Password, then the authenticator app's code when the account has one (see
-    tests.factories.totp_enable)."""
+    tests.accounts.factories.totp_enable)."""
     page.goto("/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password)

@@ -2,7 +2,6 @@
 a ward's official watches the rate against target move when an assigned learner completes it."""
 
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -14,15 +13,20 @@ from accounts.models import AudienceGroup, Role
 from accounts.services import unit_role_grant
 from courses.models import Assignment, Course, CourseStatus, Lesson
 from courses.services.roles import roles_setup
+from tests.accounts.factories import PASSWORD, UserFactory, totp_enable
 from tests.e2e.conftest import DESKTOP, PHONE, screenshot
 from tests.e2e.journeys import log_in
-from tests.factories import PASSWORD, UserFactory, totp_enable
+from tests.waiting import wait_until
 from units.models import Unit
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.celery,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="beat runs in its own process"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="PostgreSQL only: celery beat runs in a process of its own, and the SQLite test "
+        "database lives in the memory of the test process",
+    ),
 ]
 
 TITLE = "Chuyển đổi số cho cán bộ phường"
@@ -122,11 +126,13 @@ def against_target(page: Page) -> tuple[str, list[str]]:
 
 def wait_for_target(page: Page, wanted: tuple[str, list[str]], seconds: float = 60) -> None:
     """Beat and the worker recompute the figures every few seconds: reload until they show."""
-    deadline = time.monotonic() + seconds
-    while against_target(page) != wanted and time.monotonic() < deadline:
-        time.sleep(1)
-        page.reload()
-    assert against_target(page) == wanted
+    wait_until(
+        lambda: against_target(page) == wanted,
+        timeout=seconds,
+        message=lambda: f"the card shows {against_target(page)}, not {wanted}, after {seconds} s",
+        interval=1,
+        between=page.reload,
+    )
 
 
 def test_author_publishes_and_assigns_and_the_official_sees_the_target_met(

@@ -1,5 +1,4 @@
 import io
-import time
 
 import openpyxl
 import pytest
@@ -11,15 +10,21 @@ from accounts.services import unit_role_grant
 from courses import services
 from courses.demo import demo_curriculum_load
 from courses.models import Course
+from tests.accounts.factories import PASSWORD, UserFactory, totp_enable
+from tests.courses.factories import quiz_answers
 from tests.e2e.conftest import PHONE, screenshot
 from tests.e2e.journeys import log_in
-from tests.factories import PASSWORD, UserFactory, quiz_answers, totp_enable
+from tests.waiting import wait_until
 from units.models import Unit
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.celery,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="beat runs in its own process"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="PostgreSQL only: celery beat runs in a process of its own, and the SQLite test "
+        "database lives in the memory of the test process",
+    ),
 ]
 
 
@@ -65,11 +70,13 @@ def test_official_drills_down_exports_and_sees_a_completion_arrive(
     official.goto("/reports/")
     expect(official.get_by_role("heading", level=1)).to_have_text("Thành phố Hải Phòng")
     # Beat's first run builds the figures within seconds: wait for the registered learners.
-    deadline = time.monotonic() + 60
-    while number(official.locator(".stat-card").first.locator(".stat-value").inner_text()) == 0:
-        assert time.monotonic() < deadline, "beat's first statistics run did not show in 60 s"
-        time.sleep(1)
-        official.reload()
+    wait_until(
+        lambda: number(official.locator(".stat-card").first.locator(".stat-value").inner_text()),
+        timeout=60,
+        message="beat's first statistics run did not show in 60 s",
+        interval=1,
+        between=official.reload,
+    )
     screenshot(official, "report-city")
 
     official.locator("table.report-table-ranking").get_by_role(
@@ -86,11 +93,13 @@ def test_official_drills_down_exports_and_sees_a_completion_arrive(
     official.locator("input[name=file_format][value=xlsx]").check()
     official.locator("form.export-form button[type=submit]").click()
     download_link = official.locator("main a[href$='/download']").first
-    deadline = time.monotonic() + 30
-    while not download_link.count():
-        assert time.monotonic() < deadline, "the worker did not build the export in 30 s"
-        time.sleep(1)
-        official.reload()
+    wait_until(
+        download_link.count,
+        timeout=30,
+        message="the worker did not build the export in 30 s",
+        interval=1,
+        between=official.reload,
+    )
     with official.expect_download() as info:
         download_link.click()
     sheet = openpyxl.load_workbook(io.BytesIO(open(info.value.path(), "rb").read())).active
@@ -118,11 +127,16 @@ def test_official_drills_down_exports_and_sees_a_completion_arrive(
     expect(learner.get_by_text("Chúc mừng! Bạn đã hoàn thành khóa học.")).to_be_visible()
 
     official.goto("/reports/units/11311/")
-    deadline = time.monotonic() + 60
-    while completed_on_page(official) != before + 1 and time.monotonic() < deadline:
-        time.sleep(2)
-        official.reload()
-    assert completed_on_page(official) == before + 1
+    wait_until(
+        lambda: completed_on_page(official) == before + 1,
+        timeout=60,
+        message=lambda: (
+            f"completed shows {completed_on_page(official)}, not {before + 1}, "
+            "60 s after the learner finished"
+        ),
+        interval=2,
+        between=official.reload,
+    )
     screenshot(official, "report-commune")
     official_context.close()
     learner_context.close()

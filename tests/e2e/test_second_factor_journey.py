@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from accounts.models import Role
 from accounts.services import unit_role_grant
+from tests.accounts.factories import PASSWORD, UserFactory
 from tests.e2e.conftest import screenshot
-from tests.factories import PASSWORD, UserFactory
 from units.models import Unit
 
 pytestmark = pytest.mark.e2e

@@ -25,7 +25,7 @@ def test_sign_up_confirm_log_in_switch_language_log_out(page, units_tx):
     # JavaScript fills the communes of Hải Phòng without a round trip.
     expect(
         page.locator("select[name=home_unit] option", has_text="Phường Hồng Bàng")
-    ).to_have_count(1)
+    ).to_have_count(1, timeout=15_000)  # a busy machine: the page's own timeout, not 5 s
     page.select_option("select[name=home_unit]", label="Phường Hồng Bàng")
     page.fill("input[name=phone]", "+84 912 345 678")
     page.fill("input[name=password1]", PASSWORD)

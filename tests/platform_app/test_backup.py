@@ -26,8 +26,9 @@ from courses.models import Certificate
 from reports.exports import export_build
 from reports.models import ExportJob, UnitStat
 from reports.stats import stats_full_rebuild
-from tests.factories import UserFactory, course_build
-from tests.reports import official_of
+from tests.accounts.factories import UserFactory
+from tests.courses.factories import course_build
+from tests.reports.factories import official_of
 from units.loader import units_load
 from units.models import Unit
 

@@ -12,7 +12,8 @@ from django.urls import reverse
 from courses.models import LessonCompletion
 from reports import tasks
 from reports.models import UnitStat
-from tests.factories import PASSWORD, UserFactory, course_build
+from tests.accounts.factories import PASSWORD, UserFactory
+from tests.courses.factories import course_build
 
 
 def log_in(client, user, password=PASSWORD):

@@ -5,26 +5,25 @@ import os
 import re
 import signal
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.faults import free_port
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 LEARNERS = "Họ và tên,Email,Đối tượng,Mã đơn vị\nPhạm Thị Mời,moi.hoc@example.vn,Người dân,11311\n"
 
 
 def wait_for(predicate, *, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while True:
-        found = predicate()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"{what} did not happen within {seconds:.0f} s"
-        time.sleep(0.5)
+    return wait_until(
+        predicate,
+        timeout=seconds,
+        message=f"{what} did not happen within {seconds:.0f} s",
+        interval=0.5,
+    )
 
 
 def answers(url: str) -> bool:

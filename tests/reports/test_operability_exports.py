@@ -18,11 +18,10 @@ from platform_app.celery import app
 from reports import exports, tasks
 from reports.exports import ERROR_BUILD
 from reports.models import ExportJob
-from tests.factories import sign_in
+from tests.accounts.factories import sign_in
+from tests.reports.factories import COMMUNE_A, HAI_PHONG, official_of, stat_create
+from tests.waiting import wait_until
 from units.models import Unit
-
-from . import COMMUNE_A, HAI_PHONG, official_of, stat_create
-from .test_operability_stats import wait_until
 
 pytestmark = pytest.mark.celery
 
@@ -163,7 +162,8 @@ def test_a_duplicate_delivery_during_the_build_builds_nothing(
     finally:
         release.set()
         first.join(30)
-    assert not first.is_alive() and not errors, errors
+    assert not first.is_alive(), "the first delivery was still building 30 s after its release"
+    assert not errors, errors
 
     job = finished(job)
     assert job.status == ExportJob.Status.DONE, job.error

@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -29,11 +28,12 @@ from reports.models import StatsRun
 from reports.report_cache import report_body_key
 from reports.stats import engine, runs, stats_incremental
 from reports.stats.runs import engine_lock
-from tests.factories import UserFactory, course_build, sign_in
+from tests.accounts.factories import UserFactory, sign_in
+from tests.courses.factories import course_build
+from tests.reports.factories import COMMUNE_A, HAI_PHONG, official_of
 from tests.reports.recount import recount, stored
+from tests.waiting import wait_until
 from units.models import Unit
-
-from . import COMMUNE_A, HAI_PHONG, official_of
 
 POSTGRES = connection.vendor == "postgresql"
 
@@ -49,18 +49,6 @@ def database_url() -> str:
 
 def manage(*args: str) -> list[str]:
     return [sys.executable, str(settings.BASE_DIR / "manage.py"), *args]
-
-
-def wait_until(condition, *, timeout: float, message):
-    """Poll `condition` until it is true; fail with `message` (or its result) at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(message() if callable(message) else message)
-        time.sleep(0.05)
 
 
 class WorkerProcess:

@@ -26,7 +26,7 @@ SITE = {
     # Without a language chosen the switcher just goes back home, setting nothing.
     "set_language": ("302 home", "302 home", "302 home", "302 home"),
     # allauth sends a signed-in person away from sign-up and log-in.
-    "account_signup": ("200", "302 home", "200", "302 home"),
+    "account_signup": ("200", "302 home", "400", "302 home"),
     "account_login": ("200", "302 home", "200", "302 home"),
     # An empty profile form is refused (400) and nothing is saved.
     "accounts_profile": ("302 login", "200", "302 login", "400"),
@@ -151,8 +151,9 @@ ADMIN_SITE = {
     # The scoped search-as-you-type views, without a query: refused like the admin's own.
     "admin:accounts_user_unit_autocomplete": ("403", "405"),
     "admin:courses_course_autocomplete": ("403", "405"),
-    # Import forms: an empty POST shows the empty form again, nothing imported.
-    "admin:accounts_user_import": ("200", "200"),
+    # Import forms: an empty POST shows the form again, nothing imported; the learner import
+    # says its form was refused (400, "choose a file").
+    "admin:accounts_user_import": ("200", "400"),
     "admin:courses_course_import": ("200", "200"),
     # The author's own learners as CSV (either method), recorded in the audit log.
     "admin:accounts_user_export": ("200", "200"),

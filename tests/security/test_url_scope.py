@@ -17,7 +17,7 @@ import pytest
 from django.contrib import admin
 from django.test import Client
 
-from tests.factories import sign_in
+from tests.accounts.factories import sign_in
 
 from .checks import Snapshot, WriteLog, leaks_found, outcome, response_bytes
 from .rules import NoRule, expected

@@ -45,8 +45,8 @@ from courses.models import (
 from courses.services import course_search_text_refresh, enrollment_create
 from courses.services.roles import roles_setup
 from reports.models import DailyStat, ExportJob, StatsRun, UnitStat
-from tests.courses.test_authoring import author_create
-from tests.factories import UserFactory, course_build, totp_enable
+from tests.accounts.factories import UserFactory, totp_enable
+from tests.courses.factories import author_create, course_build
 from units.loader import units_load
 from units.models import Unit
 

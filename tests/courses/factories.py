@@ -1,28 +1,24 @@
-import factory
-from allauth.account.models import EmailAddress
+"""Courses as authors build them, their content administrators, and learners' progress."""
 
-from accounts.models import AudienceGroup, User
+from accounts.models import Role, UnitRole, User
+from courses import services
+from courses.models import (
+    Certificate,
+    Choice,
+    CompetencyArea,
+    Course,
+    CourseStatus,
+    Lesson,
+    LessonKind,
+    Module,
+    Question,
+)
+from courses.services import course_search_text_refresh
+from courses.services.roles import roles_setup
+from tests.accounts.factories import UserFactory
 from units.models import Unit
 
-PASSWORD = "Mat-khau-an-toan-2025"
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-        skip_postgeneration_save = True
-
-    email = factory.Sequence(lambda n: f"learner{n}@example.com")
-    full_name = factory.Sequence(lambda n: f"Học viên Số {n}")
-    audience_group = AudienceGroup.CITIZEN
-    home_unit = factory.LazyFunction(lambda: Unit.objects.filter(code="11560").first())
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
-
-    @factory.post_generation
-    def verified_email(self, create, extracted, **kwargs):
-        if create:
-            self.save()
-            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+CERTIFICATE_COURSE_TITLE = "An toàn trên không gian mạng"
 
 
 def course_build(
@@ -35,12 +31,9 @@ def course_build(
     sequential: bool = True,
     max_attempts: int = 3,
     status: str = "published",
-):
+) -> Course:
     """A published course of reading lessons, ending with a two-question quiz."""
     from django.utils.text import slugify
-
-    from courses.models import Choice, Course, Lesson, Module, Question
-    from courses.services import course_search_text_refresh
 
     course = Course.objects.create(
         title=title,
@@ -97,7 +90,40 @@ def course_build(
     return course
 
 
+def course_owned(unit, *, title: str, slug: str, status: str = "published", **kwargs) -> Course:
+    """`course_build`'s course, owned by `unit` rather than the nation."""
+    course = course_build(title=title, slug=slug, status=status, **kwargs)
+    Course.objects.filter(pk=course.pk).update(owner_unit=unit)
+    course.refresh_from_db()
+    return course
+
+
+def course_create(
+    *, title: str = CERTIFICATE_COURSE_TITLE, slug: str = "an-toan-khong-gian-mang"
+) -> Course:
+    """A published course of Hải Phòng: one chapter of two reading lessons, no quiz."""
+    course = Course.objects.create(
+        title=title,
+        slug=slug,
+        summary="Nhận biết lừa đảo trực tuyến.",
+        competency_area=CompetencyArea.SAFETY,
+        status=CourseStatus.PUBLISHED,
+        owner_unit=Unit.objects.get(code="31"),
+    )
+    module = Module.objects.create(course=course, title="Chương 1", position=1)
+    for position, lesson_title in enumerate(["Nhận biết lừa đảo", "Mật khẩu mạnh"], start=1):
+        Lesson.objects.create(
+            module=module,
+            course=course,
+            title=lesson_title,
+            kind=LessonKind.READING,
+            position=position,
+        )
+    return course
+
+
 def quiz_answers(lesson, *, correct: bool = True) -> dict[int, set[int]]:
+    """The answers a learner ticks: every question right (or every one wrong)."""
     answers = {}
     for question in lesson.questions.all():
         choices = [c.pk for c in question.choices.all() if c.is_correct == correct]
@@ -105,29 +131,17 @@ def quiz_answers(lesson, *, correct: bool = True) -> dict[int, set[int]]:
     return answers
 
 
-def sign_in(client, user) -> None:
-    """Log `user` in as a completed log-in does, second factor included (officials and staff
-    need it for the staff areas); the log-in forms themselves are tested in tests/accounts."""
-    from accounts.services import session_second_factor_mark
-
-    client.force_login(user)
-    session = client.session
-    session_second_factor_mark(session=session)
-    session.save()
+def certificate_earn(*, user, course: Course) -> Certificate:
+    """Enrol and complete every lesson: the certificate comes from the real code path."""
+    services.enrollment_create(user=user, course=course)
+    for lesson in course.lessons.order_by("position"):
+        services.lesson_complete(user=user, lesson=lesson)
+    return Certificate.objects.get(enrollment__user=user, enrollment__course=course)
 
 
-def totp_secret_for(email: str) -> str:
-    """A fixed authenticator-app key per test account, so a journey can type its codes."""
-    import base64
-    import hashlib
-
-    return base64.b32encode(hashlib.sha1(email.encode()).digest()).decode()
-
-
-def totp_enable(user) -> str:
-    """The account has set up its authenticator app (officials and staff must have one)."""
-    from allauth.mfa.totp.internal.auth import TOTP
-
-    secret = totp_secret_for(user.email)
-    TOTP.activate(user, secret)
-    return secret
+def author_create(*, unit, email: str) -> User:
+    """A staff user with a content-administrator role at `unit`, set up as `setup_roles` does."""
+    user = UserFactory(email=email, is_staff=True, audience_group="official")
+    UnitRole.objects.create(user=user, role=Role.CONTENT_ADMIN, unit=unit)
+    roles_setup()
+    return User.objects.get(pk=user.pk)
