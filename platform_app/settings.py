@@ -127,6 +127,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if REPLICA_URL := os.environ.get("REPLICA_DATABASE_URL", ""):  # officials' figures: reports.replica
+    DATABASES["replica"] = {**dj_database_url.parse(REPLICA_URL), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["reports.replica.ReportReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and broker ------------------------------------------------------------
@@ -221,9 +224,8 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_UNIQUE_EMAIL = True
 # Sign-up and password reset answer alike for known and unknown addresses; the owner of a known
-# address is told by email that someone tried.
+# address is told by email that someone tried (allauth's ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS default).
 ACCOUNT_PREVENT_ENUMERATION = True
-ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
 # Failed log-ins only (a successful one gives its attempt back): 5 per account in 5 minutes, 30
 # per address a minute. A class of 60 behind one NAT, typos included, stays far below; all
 # attempts, failed or not, 300 per address a minute.
@@ -320,7 +322,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * MB  # the non-file part of a request; a long l
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Security ------------------------------------------------------------------------------
-# Django's defaults stay: HttpOnly, SameSite=Lax cookies, X-Frame-Options DENY, nosniff.
+# Django's defaults stay: HttpOnly and SameSite=Lax cookies, X-Frame-Options DENY, nosniff.
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True

@@ -31,6 +31,7 @@ from courses.sanitize import text_fold
 from units.models import Unit
 
 from .models import ExportJob
+from .replica import report_reads
 from .selectors import (
     ReportFilters,
     ReportRow,
@@ -242,7 +243,7 @@ def export_build(*, job_id: int) -> ExportJob | None:
         return ExportJob.objects.filter(pk=job_id).first()
     language = (job.params or {}).get("language") or settings.LANGUAGE_CODE
     try:
-        with translation.override(language):
+        with translation.override(language), report_reads():
             content = _job_content(job)
         _job_update(job, progress=90)
         # A random stored name: the file is only ever served by the permission-checked view.

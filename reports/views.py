@@ -20,6 +20,7 @@ from .exports import export_filename, export_job_create
 from .formatting import filters_label, waited_text
 from .forms import ExportForm, ReportFilterForm
 from .models import ExportJob
+from .replica import report_reads
 from .report_cache import BODY_FRESHNESS_SLOT, report_body_cached, report_meta
 from .selectors import (
     DEFAULT_SORT,
@@ -113,6 +114,11 @@ def unit_page(request, code, root):
     unit = _unit_or_404(root, code)  # scope first: an outside unit is 404 whatever the method
     if request.method not in SAFE_METHODS:
         return HttpResponseNotAllowed(SAFE_METHODS)
+    with report_reads():  # the figures from the read replica when there is one
+        return _unit_page(request, unit, root)
+
+
+def _unit_page(request, unit, root):
     meta = report_meta()
     courses = meta.courses
     form = ReportFilterForm(request.GET, courses=courses)

@@ -100,6 +100,8 @@ def stats_read(path: str) -> dict[str, dict]:
     rows = {}
     with open(path, newline="") as handle:
         for row in csv.DictReader(handle):
+            if row["Request Count"] == "0":  # asked only while people arrived
+                continue
             rows[row["Name"]] = {
                 "requests": int(row["Request Count"]),
                 "failures": int(row["Failure Count"]),
