@@ -14,7 +14,9 @@ from contextvars import ContextVar
 from django.conf import settings
 
 REPLICA = "replica"
-REPLICA_MODELS = {"reports.unitstat", "reports.dailystat", "reports.statsrun"}
+# The figures, their runs, and the unit tree the rankings join them to (the scope itself is
+# checked on the primary, before the report is read).
+REPLICA_MODELS = {"reports.unitstat", "reports.dailystat", "reports.statsrun", "units.unit"}
 _reading_reports: ContextVar[bool] = ContextVar("reading_reports", default=False)
 
 
